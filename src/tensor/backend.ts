@@ -1,4 +1,4 @@
-import type { Arr } from './dtype.ts';
+import type { Arr, DType } from './dtype.ts';
 import type { Jacobian } from './jacobian.ts';
 
 /**
@@ -24,4 +24,11 @@ export interface Backend {
    * X and Y hold the batch contiguously (batch·n·cols). X and Y must not overlap.
    */
   jacobianMatmul(J: Jacobian, X: Arr, Y: Arr, cols: number, alpha: number, beta: number): void;
+
+  /**
+   * Optional: allocate a large working buffer in memory this backend can use without copying
+   * (shared memory for a multi-threaded backend). Learners allocate trace and influence
+   * buffers through `allocBuffer` in ops.ts, which falls back to a plain typed array.
+   */
+  alloc?(dtype: DType, length: number): Arr;
 }

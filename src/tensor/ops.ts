@@ -1,5 +1,6 @@
 import type { Backend } from './backend.ts';
 import { JsBackend } from './js-backend.ts';
+import { alloc, type Arr, type DType } from './dtype.ts';
 
 /**
  * The one place that knows which backend is active. Cells and learners call `kernels()`;
@@ -20,4 +21,9 @@ export function setBackend(backend: Backend): void {
 
 export function getBackend(): Backend {
   return active;
+}
+
+/** A working buffer from the active backend (shared memory where it wants it). */
+export function allocBuffer(dtype: DType, length: number): Arr {
+  return active.alloc ? active.alloc(dtype, length) : alloc(dtype, length);
 }

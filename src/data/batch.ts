@@ -1,0 +1,18 @@
+import type { Arr } from '../tensor/dtype.ts';
+
+export type LossKind = 'mse' | 'softmax-ce' | 'sigmoid-bce';
+export const LOSS_KINDS: readonly LossKind[] = ['mse', 'softmax-ce', 'sigmoid-bce'];
+
+/**
+ * One batch of sequences, time-major: x[t] is B×I row-major, y[t] is B×O row-major or null
+ * at steps without a target. For softmax-ce, y rows are one-hot.
+ */
+export interface SeqBatch {
+  readonly T: number;
+  readonly B: number;
+  readonly inputSize: number;
+  readonly outputSize: number;
+  readonly loss: LossKind;
+  readonly x: Arr[];
+  readonly y: (Arr | null)[];
+}
