@@ -1,0 +1,65 @@
+import type { Arr } from '../tensor/dtype.ts';
+import type { LossKind } from '../data/batch.ts';
+
+/**
+ * Per-example losses ℓ(ŷ, y) on one step and their gradients ∂ℓ/∂ŷ (no 1/B: MATH.md §1).
+ *   mse:         ℓ = ½‖ŷ − y‖²,                       ∂ℓ/∂ŷ = ŷ − y
+ *   softmax-ce:  ℓ = −Σ_o y_o log softmax(ŷ)_o,       ∂ℓ/∂ŷ = softmax(ŷ)·Σ_o y_o − y
+ *   sigmoid-bce: ℓ = Σ_o max(ŷ,0) − ŷ y + log(1+e^{−|ŷ|}),  ∂ℓ/∂ŷ = σ(ŷ) − y
+ * `lossStep` writes every example's ℓ into `perExample` (if given), its gradient into `grad`
+ * (if given), and returns Σ_b ℓ_b.
+ */
+export function lossStep(kind: LossKind, yhat: Arr, y: Arr, batch: number, O: number, grad: Arr | null, perExample?: Float64Array): number {
+  let total = 0;
+  for (let r = 0; r < batch; r++) {
+    const off = r * O;
+    let l = 0;
+    switch (kind) {
+      case 'mse':
+        for (let o = 0; o < O; o++) {
+          const d = yhat[off + o] - y[off + o];
+          l += 0.5 * d * d;
+          if (grad) grad[off + o] = d;
+        }
+        break;
+      case 'softmax-ce': {
+        let m = -Infinity;
+        for (let o = 0; o < O; o++) m = Math.max(m, yhat[off + o]);
+        let z = 0;
+        for (let o = 0; o < O; o++) z += Math.exp(yhat[off + o] - m);
+        const logZ = m + Math.log(z);
+        let ysum = 0;
+        for (let o = 0; o < O; o++) {
+          ysum += y[off + o];
+          if (y[off + o] !== 0) l -= y[off + o] * (yhat[off + o] - logZ);
+        }
+        if (grad) for (let o = 0; o < O; o++) grad[off + o] = Math.exp(yhat[off + o] - logZ) * ysum - y[off + o];
+        break;
+      }
+      case 'sigmoid-bce':
+        for (let o = 0; o < O; o++) {
+          const zo = yhat[off + o];
+          const t = y[off + o];
+          l += Math.max(zo, 0) - zo * t + Math.log1p(Math.exp(-Math.abs(zo)));
+          if (grad) {
+            const p = zo >= 0 ? 1 / (1 + Math.exp(-zo)) : Math.exp(zo) / (1 + Math.exp(zo));
+            grad[off + o] = p - t;
+          }
+        }
+        break;
+    }
+    if (perExample) perExample[r] = l;
+    total += l;
+  }
+  return total;
+}
+
+/** Index of the largest entry of each row (predicted class). */
+export function argmaxRows(a: Arr, batch: number, O: number, out: Int32Array): Int32Array {
+  for (let r = 0; r < batch; r++) {
+    let best = 0;
+    for (let o = 1; o < O; o++) if (a[r * O + o] > a[r * O + best]) best = o;
+    out[r] = best;
+  }
+  return out;
+}

@@ -1,0 +1,109 @@
+import { alloc, type Arr, type DType } from '../tensor/dtype.ts';
+import type { Jacobian } from '../tensor/jacobian.ts';
+import { kernels } from '../tensor/ops.ts';
+import { Tensor } from '../tensor/tensor.ts';
+import type { ParamGroup } from '../model/params.ts';
+import { activate, activationGrad, type Activation } from './activations.ts';
+import type { Cell, CellCache } from './cell.ts';
+
+/**
+ * Vanilla RNN: a_t = W_ih x_t + W_hh h_{t-1} + b, h_t = φ(a_t), s_t = h_t.
+ *   J_t = diag(φ'(a_t))·W_hh
+ *   v·(∂h_t/∂W_ih)_loc = (v ⊙ φ'(a_t))ᵀ x_tᵀ, likewise W_hh with h_{t-1}, b with 1.
+ */
+export interface RnnCache extends CellCache {
+  /** φ'(a_t), B×H */
+  readonly dphi: Arr;
+  /** scratch B×H */
+  readonly u: Arr;
+}
+
+export class RnnCell implements Cell<RnnCache> {
+  readonly type = 'rnn' as const;
+  readonly stateSize: number;
+  readonly params: ParamGroup;
+
+  constructor(
+    readonly inputSize: number,
+    readonly hiddenSize: number,
+    readonly activation: Activation,
+    readonly dtype: DType = 'float64',
+    params?: ParamGroup,
+  ) {
+    this.stateSize = hiddenSize;
+    this.params = params ?? {
+      W_ih: Tensor.zeros([hiddenSize, inputSize], dtype),
+      W_hh: Tensor.zeros([hiddenSize, hiddenSize], dtype),
+      b: Tensor.zeros([hiddenSize], dtype),
+    };
+  }
+
+  createCache(batch: number): RnnCache {
+    const H = this.hiddenSize;
+    const s = alloc(this.dtype, batch * H);
+    return {
+      batch,
+      x: alloc(this.dtype, batch * this.inputSize),
+      sPrev: alloc(this.dtype, batch * H),
+      s,
+      h: s,
+      dphi: alloc(this.dtype, batch * H),
+      u: alloc(this.dtype, batch * H),
+    };
+  }
+
+  forward(x: Arr, sPrev: Arr, c: RnnCache): void {
+    const { batch: B } = c;
+    const H = this.hiddenSize;
+    const I = this.inputSize;
+    const { W_ih, W_hh, b } = this.params;
+    c.x.set(x.subarray(0, B * I));
+    c.sPrev.set(sPrev.subarray(0, B * H));
+    const a = c.dphi; // a_t first, overwritten by φ'(a_t) below
+    const k = kernels();
+    k.gemm(false, true, B, H, I, 1, c.x, W_ih.data, 0, a);
+    k.gemm(false, true, B, H, H, 1, c.sPrev, W_hh.data, 1, a);
+    const act = this.activation;
+    for (let r = 0; r < B; r++) {
+      for (let j = 0; j < H; j++) {
+        const idx = r * H + j;
+        const aj = a[idx] + b.data[j];
+        const hj = activate(act, aj);
+        c.s[idx] = hj;
+        a[idx] = activationGrad(act, aj, hj);
+      }
+    }
+  }
+
+  jacobian(c: RnnCache): Jacobian {
+    return { kind: 'diag-shared', batch: c.batch, n: this.hiddenSize, d: c.dphi, W: this.params.W_hh.data };
+  }
+
+  vjpState(c: RnnCache, v: Arr, out: Arr): void {
+    const H = this.hiddenSize;
+    const u = this.scaled(c, v);
+    kernels().gemm(false, false, c.batch, H, H, 1, u, this.params.W_hh.data, 0, out);
+  }
+
+  vjpParams(c: RnnCache, v: Arr, grads: ParamGroup, scale: number): void {
+    const { batch: B } = c;
+    const H = this.hiddenSize;
+    const u = this.scaled(c, v);
+    const k = kernels();
+    k.gemm(true, false, H, this.inputSize, B, scale, u, c.x, 1, grads.W_ih.data);
+    k.gemm(true, false, H, H, B, scale, u, c.sPrev, 1, grads.W_hh.data);
+    const gb = grads.b.data;
+    for (let r = 0; r < B; r++) for (let j = 0; j < H; j++) gb[j] += scale * u[r * H + j];
+  }
+
+  hiddenToState(dh: Arr, out: Arr, batch: number): void {
+    out.set(dh.subarray(0, batch * this.hiddenSize));
+  }
+
+  /** u = v ⊙ φ'(a_t) */
+  private scaled(c: RnnCache, v: Arr): Arr {
+    const len = c.batch * this.hiddenSize;
+    for (let i = 0; i < len; i++) c.u[i] = v[i] * c.dphi[i];
+    return c.u;
+  }
+}

@@ -1,0 +1,138 @@
+/**
+ * Atomic file writes (Node only): the data goes to a temporary file in the target's folder,
+ * is flushed to disk (fsync), then renamed over the target. A reader sees the old file or the
+ * new one, never a partial one; a failure leaves the old file intact and removes the
+ * temporary file.
+ */
+import { randomBytes } from 'node:crypto';
+import { closeSync, fsyncSync, mkdirSync, openSync, renameSync, rmSync, writeSync } from 'node:fs';
+import { mkdir, open, rename, rm } from 'node:fs/promises';
+import { basename, dirname, join } from 'node:path';
+
+type FileData = string | Uint8Array;
+
+function checkPath(context: string, path: unknown): string {
+  if (typeof path !== 'string' || path.length === 0) {
+    throw new Error(`${context}: path: expected a non-empty string, received ${typeof path === 'string' ? '""' : String(path)}`);
+  }
+  return path;
+}
+
+function checkData(context: string, data: unknown): FileData {
+  if (typeof data !== 'string' && !(data instanceof Uint8Array)) {
+    throw new Error(`${context}: data: expected a string or a Uint8Array, received ${data === null ? 'null' : typeof data}`);
+  }
+  return data;
+}
+
+/** A fresh temporary path beside `path` (same folder, so the rename stays on one file system). */
+export function tempPathFor(path: string): string {
+  return join(dirname(path), `.${basename(path)}.${process.pid}.${randomBytes(6).toString('hex')}.tmp`);
+}
+
+/** Serialises `value` as JSON (2-space indent, trailing newline); throws on what JSON cannot hold. */
+export function toJsonText(value: unknown, context = 'writeJsonAtomic'): string {
+  let text: string | undefined;
+  try {
+    text = JSON.stringify(value, null, 2);
+  } catch (error) {
+    throw new Error(`${context}: value: expected a JSON-serialisable value, received one that fails: ${(error as Error).message}`);
+  }
+  if (text === undefined) {
+    throw new Error(`${context}: value: expected a JSON-serialisable value, received ${typeof value}`);
+  }
+  return `${text}\n`;
+}
+
+/** Writes `data` to `path` atomically (temp file, fsync, rename). The folder must exist. */
+export async function writeFileAtomic(path: string, data: string | Uint8Array): Promise<void> {
+  checkPath('writeFileAtomic', path);
+  checkData('writeFileAtomic', data);
+  const temp = tempPathFor(path);
+  try {
+    const handle = await open(temp, 'wx', 0o644);
+    try {
+      await handle.writeFile(data);
+      await handle.sync();
+    } finally {
+      await handle.close();
+    }
+    await rename(temp, path);
+  } catch (error) {
+    await rm(temp, { force: true });
+    throw error;
+  }
+  await syncFolder(dirname(path));
+}
+
+/** Synchronous `writeFileAtomic`, for exit handlers and other places that cannot await. */
+export function writeFileAtomicSync(path: string, data: string | Uint8Array): void {
+  checkPath('writeFileAtomicSync', path);
+  checkData('writeFileAtomicSync', data);
+  const temp = tempPathFor(path);
+  try {
+    const fd = openSync(temp, 'wx', 0o644);
+    try {
+      writeSync(fd, typeof data === 'string' ? Buffer.from(data, 'utf8') : data);
+      fsyncSync(fd);
+    } finally {
+      closeSync(fd);
+    }
+    renameSync(temp, path);
+  } catch (error) {
+    rmSync(temp, { force: true });
+    throw error;
+  }
+  syncFolderSync(dirname(path));
+}
+
+/** Writes `value` as JSON to `path` atomically; serialises first, so a bad value never touches the file. */
+export async function writeJsonAtomic(path: string, value: unknown): Promise<void> {
+  checkPath('writeJsonAtomic', path);
+  await writeFileAtomic(path, toJsonText(value, 'writeJsonAtomic'));
+}
+
+/** Synchronous `writeJsonAtomic`. */
+export function writeJsonAtomicSync(path: string, value: unknown): void {
+  checkPath('writeJsonAtomicSync', path);
+  writeFileAtomicSync(path, toJsonText(value, 'writeJsonAtomicSync'));
+}
+
+/** Creates `path` and its missing parents; no error when it already exists. */
+export async function mkdirp(path: string): Promise<void> {
+  checkPath('mkdirp', path);
+  await mkdir(path, { recursive: true });
+}
+
+/** Synchronous `mkdirp`. */
+export function mkdirpSync(path: string): void {
+  checkPath('mkdirpSync', path);
+  mkdirSync(path, { recursive: true });
+}
+
+/** Flushes a folder's entry list so the rename survives a crash; skipped where folders cannot be opened (Windows). */
+async function syncFolder(folder: string): Promise<void> {
+  try {
+    const handle = await open(folder, 'r');
+    try {
+      await handle.sync();
+    } finally {
+      await handle.close();
+    }
+  } catch {
+    // Opening or fsyncing a folder is not supported on every platform; the rename itself is done.
+  }
+}
+
+function syncFolderSync(folder: string): void {
+  try {
+    const fd = openSync(folder, 'r');
+    try {
+      fsyncSync(fd);
+    } finally {
+      closeSync(fd);
+    }
+  } catch {
+    // As in syncFolder: best effort only.
+  }
+}

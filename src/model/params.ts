@@ -1,0 +1,48 @@
+import { Tensor } from '../tensor/tensor.ts';
+import type { DType } from '../tensor/dtype.ts';
+
+/** A named group of parameter tensors (e.g. a cell's W_ih, W_hh, b). */
+export type ParamGroup = Record<string, Tensor>;
+
+/** Zero tensors with the same names and shapes (gradient accumulators). */
+export function zerosLike(group: ParamGroup, dtype?: DType): ParamGroup {
+  const out: ParamGroup = {};
+  for (const [k, t] of Object.entries(group)) out[k] = Tensor.zeros(t.shape, dtype ?? t.dtype);
+  return out;
+}
+
+export function cloneGroup(group: ParamGroup): ParamGroup {
+  const out: ParamGroup = {};
+  for (const [k, t] of Object.entries(group)) out[k] = t.clone();
+  return out;
+}
+
+export function zeroGroup(group: ParamGroup): void {
+  for (const t of Object.values(group)) t.data.fill(0);
+}
+
+/** dst += alpha·src, tensor by tensor. */
+export function addScaled(dst: ParamGroup, src: ParamGroup, alpha: number): void {
+  for (const [k, t] of Object.entries(dst)) {
+    const s = src[k].data;
+    const d = t.data;
+    for (let i = 0; i < d.length; i++) d[i] += alpha * s[i];
+  }
+}
+
+export function copyGroupInto(dst: ParamGroup, src: ParamGroup): void {
+  for (const [k, t] of Object.entries(dst)) t.data.set(src[k].data);
+}
+
+/** Sum of squares over all tensors of the groups. */
+export function sumSquares(...groups: ParamGroup[]): number {
+  let s = 0;
+  for (const g of groups) for (const t of Object.values(g)) for (let i = 0; i < t.data.length; i++) s += t.data[i] * t.data[i];
+  return s;
+}
+
+/** True when every value of every tensor is finite. */
+export function allFinite(group: ParamGroup): boolean {
+  for (const t of Object.values(group)) for (let i = 0; i < t.data.length; i++) if (!Number.isFinite(t.data[i])) return false;
+  return true;
+}
