@@ -1,6 +1,6 @@
 import type { CellCache } from '../cells/cell.ts';
 import { lossStep } from '../cells/losses.ts';
-import type { SeqBatch } from '../data/batch.ts';
+import type { LossKind, SeqBatch } from '../data/batch.ts';
 import type { Model } from '../model/model.ts';
 import { zerosLike, type ParamGroup } from '../model/params.ts';
 import { alloc, type Arr } from '../tensor/dtype.ts';
@@ -24,44 +24,78 @@ export interface Trajectory {
 }
 
 export function forwardTrajectory(model: Model, batch: SeqBatch): Trajectory {
-  const { cell, readout } = model;
-  const B = batch.B;
-  const n = cell.stateSize;
-  const H = cell.hiddenSize;
-  const O = readout.outputSize;
-  const caches: CellCache[] = [];
-  const yhat: Arr[] = [];
-  const dyhat: (Arr | null)[] = [];
-  const dLds: Arr[] = [];
-  const stepLoss: number[] = [];
-  let sPrev = alloc(model.dtype, B * n);
-  const dh = alloc(model.dtype, B * H);
-  let total = 0;
-  for (let t = 0; t < batch.T; t++) {
-    const c = cell.createCache(B);
-    cell.forward(batch.x[t], sPrev, c);
-    sPrev = c.s;
-    caches.push(c);
-    const yh = alloc(model.dtype, B * O);
-    readout.forward(c.h, B, yh);
-    yhat.push(yh);
-    const y = batch.y[t];
-    const ds = alloc(model.dtype, B * n);
-    if (y) {
-      const g = alloc(model.dtype, B * O);
-      const l = lossStep(batch.loss, yh, y, B, O, g);
-      stepLoss.push(l);
-      total += l;
-      dyhat.push(g);
-      readout.backwardHidden(g, B, dh);
-      cell.hiddenToState(dh, ds, B);
-    } else {
-      stepLoss.push(0);
-      dyhat.push(null);
-    }
-    dLds.push(ds);
+  const rec = new TrajectoryRecorder(model, batch.B, batch.loss);
+  for (let t = 0; t < batch.T; t++) rec.push(batch.x[t], batch.y[t]);
+  return rec.trajectory();
+}
+
+/** Builds a Trajectory one step at a time (what the offline learners buffer). */
+export class TrajectoryRecorder {
+  private readonly caches: CellCache[] = [];
+  private readonly yhat: Arr[] = [];
+  private readonly dyhat: (Arr | null)[] = [];
+  private readonly dLds: Arr[] = [];
+  private readonly stepLoss: number[] = [];
+  private readonly dh: Arr;
+  private readonly s0: Arr;
+  private total = 0;
+
+  constructor(
+    readonly model: Model,
+    readonly batch: number,
+    readonly loss: LossKind,
+  ) {
+    this.dh = alloc(model.dtype, batch * model.hiddenSize);
+    this.s0 = alloc(model.dtype, batch * model.stateSize);
   }
-  return { batch: B, T: batch.T, caches, yhat, dyhat, dLds, stepLoss, loss: total / B };
+
+  get length(): number {
+    return this.caches.length;
+  }
+
+  /** Runs one step forward and keeps it; returns Σ_b ℓ_{t,b}. Nothing is kept if the step is not finite. */
+  push(x: Arr, y: Arr | null): number {
+    const { cell, readout, dtype } = this.model;
+    const B = this.batch;
+    const n = cell.stateSize;
+    const O = readout.outputSize;
+    const c = cell.createCache(B);
+    const sPrev = this.caches.length ? this.caches[this.caches.length - 1].s : this.s0;
+    cell.forward(x, sPrev, c);
+    const yh = alloc(dtype, B * O);
+    readout.forward(c.h, B, yh);
+    const ds = alloc(dtype, B * n);
+    let l = 0;
+    let g: Arr | null = null;
+    if (y) {
+      g = alloc(dtype, B * O);
+      l = lossStep(this.loss, yh, y, B, O, g);
+      readout.backwardHidden(g, B, this.dh);
+      cell.hiddenToState(this.dh, ds, B);
+    }
+    if (!Number.isFinite(l)) return l;
+    for (let i = 0; i < c.s.length; i++) if (!Number.isFinite(c.s[i])) return NaN;
+    this.caches.push(c);
+    this.yhat.push(yh);
+    this.dyhat.push(g);
+    this.dLds.push(ds);
+    this.stepLoss.push(l);
+    this.total += l;
+    return l;
+  }
+
+  trajectory(): Trajectory {
+    return {
+      batch: this.batch,
+      T: this.caches.length,
+      caches: this.caches,
+      yhat: this.yhat,
+      dyhat: this.dyhat,
+      dLds: this.dLds,
+      stepLoss: this.stepLoss,
+      loss: this.total / this.batch,
+    };
+  }
 }
 
 /** Readout gradient of L (the same for every method): (1/B) Σ_t Σ_b ∂ℓ/∂ŷ ⊗ h. */

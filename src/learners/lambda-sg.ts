@@ -1,0 +1,64 @@
+import type { Model } from '../model/model.ts';
+import { zerosLike } from '../model/params.ts';
+import { alloc, type Arr } from '../tensor/dtype.ts';
+import { lambdaTargets } from '../kernels/lambda-targets.ts';
+import { checkFinite, checkOptions, checkUnit } from '../validate.ts';
+import type { CommonOptions } from './learner.ts';
+import { COMMON_KEYS, OfflineLearner, type OfflineGradients } from './offline.ts';
+import { readoutGrads, type Trajectory } from './trajectory.ts';
+
+/**
+ * Offline λ-SG (MATH.md §4.2), the forward-view oracle of BP(λ): with θ fixed over the sequence,
+ *   G^λ_t = [∂L_{t+1}/∂s_{t+1} + γ((1−λ)·g(s_{t+1}) + λ·G^λ_{t+1})]·J_{t+1},   G^λ_T = 0,
+ *   synthesiser gradient −(1/B)·Σ_b Σ_{t<T} (G^λ_t − g(s_t))·∂g(s_t)/∂θ,
+ *   cell gradient (1/B)·Σ_b Σ_t (∂L_t/∂s_t + σ·g(s_t))·(∂s_t/∂Ψ)_loc   (g(s_T) := 0).
+ * O(n²) per example and step, but it needs the whole sequence buffered.
+ */
+export interface LambdaSgOptions extends CommonOptions {
+  lambda: number;
+  gamma: number;
+  sgScale?: number;
+}
+
+export class LambdaSgLearner extends OfflineLearner {
+  readonly method = 'lambda-sg';
+  readonly lambda: number;
+  readonly gamma: number;
+  readonly sgScale: number;
+
+  constructor(model: Model, opts: LambdaSgOptions) {
+    checkOptions(opts, [...COMMON_KEYS, 'lambda', 'gamma', 'sgScale'], 'LambdaSgLearner');
+    super(model, opts, 'lambda-sg');
+    this.lambda = checkUnit(opts.lambda, 'LambdaSgLearner: lambda');
+    this.gamma = checkUnit(opts.gamma, 'LambdaSgLearner: gamma');
+    this.sgScale = opts.sgScale === undefined ? 1 : checkFinite(opts.sgScale, 'LambdaSgLearner: sgScale');
+  }
+
+  protected compute(traj: Trajectory, terminal: boolean): OfflineGradients {
+    const { model } = this;
+    const { cell, synthesiser } = model;
+    const { T, batch: B } = traj;
+    const len = B * cell.stateSize;
+    const mk = () => alloc(model.dtype, len);
+    // g(s_t) under the fixed θ; g(s_T) := 0 at a terminal end
+    const g: Arr[] = traj.caches.map((c, t) => {
+      const out = mk();
+      if (t < T - 1 || !terminal) synthesiser.forward(c.s, B, out);
+      return out;
+    });
+    const G = lambdaTargets(T, traj.dLds, g, this.gamma, this.lambda, (t, v, out) => cell.vjpState(traj.caches[t], v, out), mk, terminal ? undefined : g[T - 1]);
+    const synthGrads = zerosLike(synthesiser.params);
+    const cellGrads = zerosLike(cell.params);
+    const err = mk();
+    const sig = mk();
+    for (let t = 0; t < T; t++) {
+      if (t < T - 1) {
+        for (let i = 0; i < len; i++) err[i] = g[t][i] - G[t][i];
+        synthesiser.accumulate(err, traj.caches[t].s, B, synthGrads, 1 / B);
+      }
+      for (let i = 0; i < len; i++) sig[i] = traj.dLds[t][i] + this.sgScale * g[t][i];
+      cell.vjpParams(traj.caches[t], sig, cellGrads, 1 / B);
+    }
+    return { grads: { cell: cellGrads, readout: readoutGrads(model, traj), synthesiser: synthGrads }, syntheticGrads: g };
+  }
+}

@@ -1,0 +1,65 @@
+import type { Model, ModelGroups } from '../model/model.ts';
+import type { Arr } from '../tensor/dtype.ts';
+import { COMMON_KEYS, checkCommon, checkFiniteGroups, DivergenceError, StepGuard, type CommonOptions, type Learner, type SequenceResult, type StepResult } from './learner.ts';
+import { TrajectoryRecorder, type Trajectory } from './trajectory.ts';
+
+/** What an offline method computes from a whole buffered sequence. */
+export interface OfflineGradients {
+  grads: ModelGroups;
+  /** per step, per example B×n: ∂L/∂s_t (BPTT family) */
+  stateGrads?: Arr[];
+  /** per step, per example B×n: g(s_t) as used (zero at a terminal last step) */
+  syntheticGrads?: Arr[];
+}
+
+/**
+ * Shared life-cycle of the offline methods (BPTT, truncated BPTT, n-step SG, λ-SG): `step`
+ * runs the forward pass and buffers it; `end` computes the gradients from the whole sequence
+ * (memory grows with T) and applies the optimizer, if any, once.
+ */
+export abstract class OfflineLearner implements Learner {
+  abstract readonly method: string;
+  protected readonly guard: StepGuard;
+  private rec: TrajectoryRecorder | null = null;
+  /** the last sequence's extra outputs (state and synthetic gradients) */
+  lastOutputs: OfflineGradients | null = null;
+
+  constructor(
+    readonly model: Model,
+    protected readonly common: CommonOptions,
+    name: string,
+  ) {
+    checkCommon(common, name);
+    this.guard = new StepGuard(name, model);
+  }
+
+  protected abstract compute(traj: Trajectory, terminal: boolean): OfflineGradients;
+
+  reset(batchSize: number): void {
+    this.guard.reset(batchSize);
+    this.rec = new TrajectoryRecorder(this.model, batchSize, this.common.loss);
+  }
+
+  step(x: Arr, y: Arr | null, last = false): StepResult {
+    this.guard.checkStep(x, y, last);
+    const l = this.rec!.push(x, y);
+    if (!Number.isFinite(l)) throw new DivergenceError(this.method, this.guard.t, 'the loss or the state');
+    this.guard.t++;
+    this.guard.terminal = last;
+    return { loss: l / this.guard.batch };
+  }
+
+  end(): SequenceResult {
+    this.guard.checkEnd();
+    const traj = this.rec!.trajectory();
+    const out = this.compute(traj, this.guard.terminal);
+    checkFiniteGroups(out.grads, this.method, traj.T - 1);
+    if (this.common.optimizer) this.common.optimizer.step(this.model.groups(), out.grads);
+    this.guard.ended = true;
+    this.rec = null;
+    this.lastOutputs = out;
+    return { loss: traj.loss, steps: traj.T, grads: out.grads };
+  }
+}
+
+export { COMMON_KEYS };

@@ -1,0 +1,73 @@
+import type { CellCache } from '../cells/cell.ts';
+import { lossStep } from '../cells/losses.ts';
+import type { LossKind } from '../data/batch.ts';
+import type { Model } from '../model/model.ts';
+import { alloc, type Arr } from '../tensor/dtype.ts';
+
+/**
+ * The forward half of one online step, double-buffered so that a failed step can be dropped:
+ * `forward` writes the candidate step (cache, ŷ_t, ∂ℓ_t/∂ŷ_t, ∂ℓ_t/∂s_t) without touching the
+ * committed one; `commit` makes it current.
+ */
+export class StepBuffers {
+  readonly caches: [CellCache, CellCache];
+  private current = 0;
+  private started = false;
+  readonly zeros: Arr;
+  readonly yhat: Arr;
+  readonly dyhat: Arr;
+  readonly dh: Arr;
+  /** ∂ℓ_{t,b}/∂s_{t,b} of the candidate step (zero without a target) */
+  readonly dLds: Arr;
+  hasTarget = false;
+
+  constructor(
+    readonly model: Model,
+    readonly batch: number,
+    readonly loss: LossKind,
+  ) {
+    const { cell } = model;
+    const d = model.dtype;
+    this.caches = [cell.createCache(batch), cell.createCache(batch)];
+    this.zeros = alloc(d, batch * cell.stateSize);
+    this.yhat = alloc(d, batch * model.outputSize);
+    this.dyhat = alloc(d, batch * model.outputSize);
+    this.dh = alloc(d, batch * cell.hiddenSize);
+    this.dLds = alloc(d, batch * cell.stateSize);
+  }
+
+  /** The committed step's cache (s_{t−1}), or null before the first step. */
+  get prev(): CellCache | null {
+    return this.started ? this.caches[this.current] : null;
+  }
+
+  /** The candidate step's cache. */
+  get next(): CellCache {
+    return this.caches[this.started ? 1 - this.current : this.current];
+  }
+
+  /** Runs the cell, readout and loss for x_t, y_t; returns Σ_b ℓ_{t,b}. */
+  forward(x: Arr, y: Arr | null): number {
+    const { cell, readout } = this.model;
+    const B = this.batch;
+    const prev = this.prev;
+    const c = this.next;
+    cell.forward(x, prev ? prev.s : this.zeros, c);
+    readout.forward(c.h, B, this.yhat);
+    this.hasTarget = y !== null;
+    if (!y) {
+      this.dLds.fill(0);
+      this.dyhat.fill(0);
+      return 0;
+    }
+    const l = lossStep(this.loss, this.yhat, y, B, readout.outputSize, this.dyhat);
+    readout.backwardHidden(this.dyhat, B, this.dh);
+    cell.hiddenToState(this.dh, this.dLds, B);
+    return l;
+  }
+
+  commit(): void {
+    if (this.started) this.current = 1 - this.current;
+    this.started = true;
+  }
+}
