@@ -1,0 +1,75 @@
+import { describe } from '../validate.ts';
+
+/**
+ * A small, strict command-line parser: `--name value`, `--name=value` and boolean flags.
+ * Unknown options, missing values and repeated options are errors that name the option.
+ */
+export interface OptionSpec {
+  name: string;
+  /** 'flag' takes no value */
+  kind: 'string' | 'number' | 'int' | 'flag' | 'list';
+  default?: string | number | boolean | number[];
+  help: string;
+}
+
+export type ParsedArgs = Record<string, string | number | boolean | number[] | undefined>;
+
+export function parseArgs(argv: readonly string[], specs: readonly OptionSpec[], command: string): { opts: ParsedArgs; positional: string[] } {
+  const byName = new Map(specs.map((s) => [s.name, s]));
+  const opts: ParsedArgs = {};
+  const positional: string[] = [];
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i];
+    if (!a.startsWith('--')) {
+      positional.push(a);
+      continue;
+    }
+    const eq = a.indexOf('=');
+    const name = eq >= 0 ? a.slice(2, eq) : a.slice(2);
+    const spec = byName.get(name);
+    if (!spec) throw new Error(`${command}: unknown option --${name} (known: ${specs.map((s) => '--' + s.name).join(', ')})`);
+    if (name in opts) throw new Error(`${command}: option --${name} given more than once`);
+    if (spec.kind === 'flag') {
+      if (eq >= 0) throw new Error(`${command}: option --${name} takes no value, received ${JSON.stringify(a.slice(eq + 1))}`);
+      opts[name] = true;
+      continue;
+    }
+    let raw: string;
+    if (eq >= 0) raw = a.slice(eq + 1);
+    else {
+      if (i + 1 >= argv.length || argv[i + 1].startsWith('--')) throw new Error(`${command}: option --${name} needs a value (${spec.help})`);
+      raw = argv[++i];
+    }
+    opts[name] = convert(raw, spec, command);
+  }
+  for (const s of specs) if (!(s.name in opts) && s.default !== undefined) opts[s.name] = s.default;
+  return { opts, positional };
+}
+
+function convert(raw: string, spec: OptionSpec, command: string): string | number | number[] {
+  const num = (r: string): number => {
+    const v = r.trim() === '' ? NaN : Number(r);
+    if (!Number.isFinite(v)) throw new Error(`${command}: --${spec.name}: expected a finite number, received ${describe(r)}`);
+    if (spec.kind === 'int' && !Number.isInteger(v)) throw new Error(`${command}: --${spec.name}: expected an integer, received ${describe(r)}`);
+    return v;
+  };
+  switch (spec.kind) {
+    case 'number':
+    case 'int':
+      return num(raw);
+    case 'list':
+      return raw.split(',').map(num);
+    default:
+      return raw;
+  }
+}
+
+export function usage(command: string, summary: string, specs: readonly OptionSpec[]): string {
+  const lines = [`Usage: ${command}`, '', summary, '', 'Options:'];
+  for (const s of specs) {
+    const arg = s.kind === 'flag' ? '' : s.kind === 'list' ? ' <v1,v2,…>' : ` <${s.kind === 'string' ? 'value' : s.kind}>`;
+    const def = s.default === undefined ? '' : ` (default: ${Array.isArray(s.default) ? s.default.join(',') : String(s.default)})`;
+    lines.push(`  --${s.name}${arg}`.padEnd(30) + s.help + def);
+  }
+  return lines.join('\n');
+}

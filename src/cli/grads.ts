@@ -1,0 +1,89 @@
+import { readFileSync } from 'node:fs';
+import { batchFromJsonText } from '../io/batch-json.ts';
+import { gradsToJson } from '../io/grads-json.ts';
+import { modelFromJsonText } from '../io/model-json.ts';
+import { writeFileAtomicSync } from '../io/atomic.ts';
+import { createLearner, METHODS, type Method } from '../learners/index.ts';
+import { BpLambdaLearner } from '../learners/bp-lambda.ts';
+import { OfflineLearner } from '../learners/offline.ts';
+import type { Arr } from '../tensor/dtype.ts';
+import { checkOneOf, checkUnit } from '../validate.ts';
+import { parseArgs, usage, type OptionSpec } from './args.ts';
+
+export const GRADS_OPTIONS: readonly OptionSpec[] = [
+  { name: 'model', kind: 'string', help: 'model JSON file (PyTorch layout)' },
+  { name: 'batch', kind: 'string', help: 'batch JSON file' },
+  { name: 'method', kind: 'string', help: `one of ${METHODS.join(' | ')}` },
+  { name: 'lambda', kind: 'number', default: 1, help: 'λ in [0, 1] (bp-lambda, lambda-sg)' },
+  { name: 'gamma', kind: 'number', default: 1, help: 'γ in [0, 1] (sg, bp-lambda, lambda-sg)' },
+  { name: 'truncation', kind: 'int', help: 'window length n ≥ 1 (tbptt, sg; required there)' },
+  { name: 'sg-scale', kind: 'number', default: 1, help: 'σ, scale of the synthetic gradient reaching the cell' },
+  { name: 'out', kind: 'string', help: 'write the gradients JSON here (atomically) instead of standard output' },
+  { name: 'help', kind: 'flag', help: 'show this help' },
+];
+
+const SUMMARY =
+  'Writes the gradients JSON of one batch with all parameters held fixed (bp-lambda: the per-step\n' +
+  'updates summed over the sequence, the last step terminal). See README "Interchange formats".';
+
+function readText(path: string, what: string): string {
+  try {
+    return readFileSync(path, 'utf8');
+  } catch (e) {
+    throw new Error(`grads: --${what}: cannot read ${JSON.stringify(path)} (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`);
+  }
+}
+
+/** Runs `bp-lambda grads`; returns the text written (for tests) or the help text. */
+export function runGrads(argv: readonly string[], write: (text: string) => void): void {
+  const { opts, positional } = parseArgs(argv, GRADS_OPTIONS, 'grads');
+  if (opts.help) {
+    write(usage('bp-lambda grads --model M.json --batch B.json --method METHOD [options]', SUMMARY, GRADS_OPTIONS) + '\n');
+    return;
+  }
+  if (positional.length) throw new Error(`grads: unexpected argument ${JSON.stringify(positional[0])}`);
+  for (const req of ['model', 'batch', 'method']) if (opts[req] === undefined) throw new Error(`grads: --${req} is required (see --help)`);
+  const method = checkOneOf(opts.method, METHODS, 'grads: --method') as Method;
+  const lambda = checkUnit(opts.lambda, 'grads: --lambda');
+  const gamma = checkUnit(opts.gamma, 'grads: --gamma');
+  const sgScale = opts['sg-scale'] as number;
+  const truncation = opts.truncation as number | undefined;
+  if ((method === 'tbptt' || method === 'sg') && truncation === undefined) throw new Error(`grads: --truncation is required for --method ${method}`);
+  if (truncation !== undefined && truncation < 1) throw new Error(`grads: --truncation: expected an integer ≥ 1, received ${truncation}`);
+  if (truncation !== undefined && method !== 'tbptt' && method !== 'sg') throw new Error(`grads: --truncation applies to tbptt and sg only, not to ${method}`);
+
+  const model = modelFromJsonText(readText(opts.model as string, 'model'), 'float64', `--model ${opts.model}`);
+  const batch = batchFromJsonText(readText(opts.batch as string, 'batch'), 'float64', `--batch ${opts.batch}`);
+  if (batch.inputSize !== model.inputSize) throw new Error(`grads: --batch: x has ${batch.inputSize} inputs per example, the model expects inputSize ${model.inputSize}`);
+  if (batch.outputSize !== model.outputSize) throw new Error(`grads: --batch: y has ${batch.outputSize} outputs per example, the model's readout has ${model.outputSize}`);
+
+  const loss = batch.loss;
+  const learner =
+    method === 'bptt' || method === 'rtrl'
+      ? createLearner(method, model, { loss })
+      : method === 'tbptt'
+        ? createLearner('tbptt', model, { loss, truncation: truncation! })
+        : method === 'sg'
+          ? createLearner('sg', model, { loss, truncation: truncation!, gamma, sgScale })
+          : createLearner(method, model, { loss, lambda, gamma, sgScale, ...(method === 'bp-lambda' ? { regime: 'per-sequence' as const } : {}) });
+  learner.reset(batch.B);
+  const synthetic: Arr[] = [];
+  for (let t = 0; t < batch.T; t++) {
+    learner.step(batch.x[t], batch.y[t], t === batch.T - 1);
+    if (learner instanceof BpLambdaLearner) synthetic.push(learner.syntheticGrad().slice() as Arr);
+  }
+  const result = learner.end();
+  const extra = learner instanceof OfflineLearner ? learner.lastOutputs : null;
+  const json = gradsToJson({
+    model,
+    grads: result.grads,
+    loss: result.loss,
+    batch: batch.B,
+    includeSynthesiser: method === 'sg' || method === 'bp-lambda' || method === 'lambda-sg',
+    stateGrads: extra?.stateGrads,
+    syntheticGrads: learner instanceof BpLambdaLearner ? synthetic : extra?.syntheticGrads,
+  });
+  const text = JSON.stringify(json) + '\n';
+  if (opts.out !== undefined) writeFileAtomicSync(opts.out as string, text);
+  else write(text);
+}

@@ -1,0 +1,37 @@
+#!/usr/bin/env node
+import { runGrads } from './grads.ts';
+
+const COMMANDS: Record<string, { run: (argv: string[], write: (s: string) => void) => void | Promise<void>; summary: string }> = {
+  grads: { run: runGrads, summary: 'gradients JSON of one batch (bptt, tbptt, sg, bp-lambda, lambda-sg, rtrl)' },
+};
+
+function help(): string {
+  const lines = ['Usage: bp-lambda <command> [options]', '', 'Commands:'];
+  for (const [name, c] of Object.entries(COMMANDS)) lines.push(`  ${name.padEnd(10)}${c.summary}`);
+  lines.push('', 'Run `bp-lambda <command> --help` for the options of a command.');
+  return lines.join('\n') + '\n';
+}
+
+export async function main(argv: string[]): Promise<number> {
+  const [cmd, ...rest] = argv;
+  if (cmd === undefined || cmd === '--help' || cmd === '-h' || cmd === 'help') {
+    process.stdout.write(help());
+    return cmd === undefined ? 2 : 0;
+  }
+  const c = COMMANDS[cmd];
+  if (!c) {
+    process.stderr.write(`bp-lambda: unknown command ${JSON.stringify(cmd)} (known: ${Object.keys(COMMANDS).join(', ')})\n`);
+    return 2;
+  }
+  try {
+    await c.run(rest, (s) => process.stdout.write(s));
+    return 0;
+  } catch (e) {
+    process.stderr.write(`bp-lambda ${cmd}: error: ${(e as Error).message}\n`);
+    return 1;
+  }
+}
+
+main(process.argv.slice(2)).then((code) => {
+  process.exitCode = code;
+});

@@ -1,0 +1,52 @@
+import type { SeqBatch } from '../data/batch.ts';
+import type { Model } from '../model/model.ts';
+import { checkOneOf, describe } from '../validate.ts';
+import { BpLambdaLearner, type BpLambdaOptions } from './bp-lambda.ts';
+import { BpttLearner, type BpttOptions } from './bptt-learner.ts';
+import { LambdaSgLearner, type LambdaSgOptions } from './lambda-sg.ts';
+import type { Learner, SequenceResult } from './learner.ts';
+import { NStepSgLearner, type NStepSgOptions } from './nstep-sg.ts';
+import { RtrlLearner, type RtrlOptions } from './rtrl.ts';
+
+export type Method = 'bptt' | 'tbptt' | 'sg' | 'bp-lambda' | 'lambda-sg' | 'rtrl';
+export const METHODS: readonly Method[] = ['bptt', 'tbptt', 'sg', 'bp-lambda', 'lambda-sg', 'rtrl'];
+
+export interface MethodOptions {
+  bptt: Omit<BpttOptions, 'truncation'>;
+  tbptt: BpttOptions & { truncation: number };
+  sg: NStepSgOptions;
+  'bp-lambda': BpLambdaOptions;
+  'lambda-sg': LambdaSgOptions;
+  rtrl: RtrlOptions;
+}
+
+/** One entry point for every algorithm. */
+export function createLearner<M extends Method>(method: M, model: Model, options: MethodOptions[M]): Learner {
+  switch (checkOneOf(method, METHODS, 'createLearner: method')) {
+    case 'bptt':
+      if ((options as BpttOptions).truncation !== undefined) throw new Error(`createLearner: bptt: truncation: full BPTT takes none (use "tbptt"), received ${describe((options as BpttOptions).truncation)}`);
+      return new BpttLearner(model, options as BpttOptions);
+    case 'tbptt':
+      if ((options as BpttOptions).truncation === undefined) throw new Error('createLearner: tbptt: truncation: expected an integer ≥ 1, received undefined');
+      return new BpttLearner(model, options as BpttOptions);
+    case 'sg':
+      return new NStepSgLearner(model, options as NStepSgOptions);
+    case 'bp-lambda':
+      return new BpLambdaLearner(model, options as BpLambdaOptions);
+    case 'lambda-sg':
+      return new LambdaSgLearner(model, options as LambdaSgOptions);
+    case 'rtrl':
+      return new RtrlLearner(model, options as RtrlOptions);
+  }
+}
+
+/** Runs a whole batch through a learner (the last step terminal) and closes it. */
+export function trainSequence(learner: Learner, batch: SeqBatch): SequenceResult {
+  if (batch.inputSize !== learner.model.inputSize) throw new Error(`trainSequence: batch.inputSize: expected ${learner.model.inputSize} (the model's), received ${batch.inputSize}`);
+  if (batch.outputSize !== learner.model.outputSize) throw new Error(`trainSequence: batch.outputSize: expected ${learner.model.outputSize} (the model's), received ${batch.outputSize}`);
+  learner.reset(batch.B);
+  for (let t = 0; t < batch.T; t++) learner.step(batch.x[t], batch.y[t], t === batch.T - 1);
+  return learner.end();
+}
+
+export { BpLambdaLearner, BpttLearner, LambdaSgLearner, NStepSgLearner, RtrlLearner };
