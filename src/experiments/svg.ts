@@ -1,7 +1,7 @@
 /**
  * Dependency-free SVG line charts for the experiment reports. `lineChart` returns a standalone
  * SVG document as a string: deterministic (same input, same bytes), text XML-escaped,
- * non-finite points (and non-positive ones on a log axis) drawn as gaps. Browser-safe; writing
+ * non-finite points (and |values| > 1e300, and y ≤ 0 on a log axis) drawn as gaps. Browser-safe; writing
  * the file is the caller's job (see io/atomic.ts).
  */
 import { checkInteger, checkObject, fail } from '../tasks/check.ts';
@@ -64,8 +64,11 @@ export function niceStep(lo: number, hi: number, maxTicks = 6): number {
 
 /** The multiples of `step` within [lo, hi] (rounded to clear floating-point noise). */
 export function ticksBetween(lo: number, hi: number, step: number): number[] {
+  if (!(step > 0) || !Number.isFinite(lo / step) || !Number.isFinite(hi / step)) return [];
+  const first = Math.ceil(lo / step - 1e-9);
+  const last = Math.floor(hi / step + 1e-9);
   const ticks: number[] = [];
-  for (let k = Math.ceil(lo / step - 1e-9); k * step <= hi + step * 1e-9; k++) ticks.push(Number((k * step).toPrecision(12)));
+  for (let i = 0; i <= Math.min(last - first, 1000); i++) ticks.push(Number(((first + i) * step).toPrecision(12)));
   return ticks;
 }
 
@@ -80,10 +83,11 @@ interface Axis {
 function linearAxis(dataLo: number, dataHi: number, fixedLo?: number, fixedHi?: number): Axis {
   let lo = fixedLo ?? dataLo;
   let hi = fixedHi ?? dataHi;
-  if (hi <= lo) {
-    const pad = lo === 0 ? 1 : Math.abs(lo) * 0.1;
+  const magnitude = Math.max(Math.abs(lo), Math.abs(hi));
+  if (hi - lo < Math.max(magnitude * 1e-9, 1e-300)) {
+    const pad = magnitude >= 1e-12 ? magnitude * 0.1 : 1;
     if (fixedLo === undefined) lo -= pad;
-    if (fixedHi === undefined || hi <= lo) hi = lo + 2 * pad;
+    if (fixedHi === undefined || hi - lo < pad) hi = lo + 2 * pad;
   }
   const step = niceStep(lo, hi);
   if (fixedLo === undefined) lo = Math.floor(lo / step) * step;
@@ -97,7 +101,8 @@ function logAxis(dataLo: number, dataHi: number, fixedLo?: number, fixedHi?: num
   if (hi <= lo) hi = lo + 1;
   const ticks: { at: number; label: string }[] = [];
   const multipliers = hi - lo <= 2 ? [1, 2, 5] : [1];
-  for (let k = Math.floor(lo); k <= Math.ceil(hi); k++) {
+  const decadeStep = Math.max(1, Math.ceil((hi - lo) / 8));
+  for (let k = Math.floor(lo / decadeStep) * decadeStep; k <= Math.ceil(hi); k += decadeStep) {
     for (const m of multipliers) {
       const at = Math.log10(m) + k;
       if (at >= lo - 1e-9 && at <= hi + 1e-9) ticks.push({ at, label: formatTick(Number((m * 10 ** k).toPrecision(12))) });
@@ -115,8 +120,9 @@ function checkOptions(options: LineChartOptions): void {
   options.series.forEach((s, i) => {
     checkObject(CONTEXT, `series[${i}]`, s);
     if (typeof s.name !== 'string') fail(CONTEXT, `series[${i}].name`, 'a string', s.name);
-    if (!Array.isArray(s.points)) fail(CONTEXT, `series[${i}].points`, 'an array of [x, y] pairs', s.points);
-    s.points.forEach((p, j) => {
+    const points: unknown = s.points;
+    if (!Array.isArray(points)) fail(CONTEXT, `series[${i}].points`, 'an array of [x, y] pairs', points);
+    points.forEach((p: unknown, j: number) => {
       if (!Array.isArray(p) || p.length !== 2 || typeof p[0] !== 'number' || typeof p[1] !== 'number') {
         fail(CONTEXT, `series[${i}].points[${j}]`, 'an [x, y] pair of numbers', p);
       }
@@ -135,12 +141,15 @@ function checkOptions(options: LineChartOptions): void {
   }
 }
 
+/** Largest |coordinate| drawn; beyond it (or non-finite) a point is a gap, so spans stay finite. */
+const MAX_DRAWABLE = 1e300;
+
 /** Splits a series into runs of drawable points; a point that is not drawable ends a run. */
 function drawableRuns(points: ChartSeries['points'], logY: boolean): [number, number][][] {
   const runs: [number, number][][] = [];
   let run: [number, number][] = [];
   for (const [x, y] of points) {
-    if (Number.isFinite(x) && Number.isFinite(y) && (!logY || y > 0)) {
+    if (Math.abs(x) <= MAX_DRAWABLE && Math.abs(y) <= MAX_DRAWABLE && (!logY || y > 0)) {
       run.push([x, logY ? Math.log10(y) : y]);
     } else if (run.length > 0) {
       runs.push(run);
@@ -163,6 +172,12 @@ function extent(values: number[]): [number, number] | null {
 }
 
 const fmt = (v: number): string => v.toFixed(2);
+
+/** Legend text: the series name, cut to 22 characters with an ellipsis so it fits the right margin. */
+function legendLabel(name: string): string {
+  const characters = Array.from(name);
+  return characters.length > 22 ? `${characters.slice(0, 21).join('')}…` : name;
+}
 
 /** Renders a line chart as a standalone SVG document string. */
 export function lineChart(options: LineChartOptions): string {
@@ -237,7 +252,7 @@ export function lineChart(options: LineChartOptions): string {
     const y = plot.y + 8 + i * 18;
     const x = plot.x + plot.w + 16;
     out.push(`<line x1="${fmt(x)}" y1="${fmt(y)}" x2="${fmt(x + 20)}" y2="${fmt(y)}" stroke="${colour}" stroke-width="2.5"/>`);
-    out.push(`<text x="${fmt(x + 26)}" y="${fmt(y + 4)}">${escapeXml(s.name)}</text>`);
+    out.push(`<text x="${fmt(x + 26)}" y="${fmt(y + 4)}">${escapeXml(legendLabel(s.name))}</text>`);
   });
   out.push('</g>');
   out.push('</svg>');

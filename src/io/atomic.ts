@@ -73,7 +73,8 @@ export function writeFileAtomicSync(path: string, data: string | Uint8Array): vo
   try {
     const fd = openSync(temp, 'wx', 0o644);
     try {
-      writeSync(fd, typeof data === 'string' ? Buffer.from(data, 'utf8') : data);
+      const bytes = typeof data === 'string' ? Buffer.from(data, 'utf8') : data;
+      for (let written = 0; written < bytes.length; ) written += writeSync(fd, bytes, written, bytes.length - written);
       fsyncSync(fd);
     } finally {
       closeSync(fd);

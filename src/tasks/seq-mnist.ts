@@ -15,6 +15,8 @@ export const MNIST_COLS = 28;
 export const MNIST_CLASSES = 10;
 /** Default validation size of the seeded 48 000 / 12 000 split of the 60 000 training images. */
 export const MNIST_VALIDATION_SIZE = 12000;
+/** Fraction of the training images held out for validation (12 000 / 60 000). */
+export const VALIDATION_FRACTION = MNIST_VALIDATION_SIZE / 60000;
 /** IDX magic number of unsigned-byte 3-D data (images). */
 export const IDX_IMAGES_MAGIC = 0x00000803;
 /** IDX magic number of unsigned-byte 1-D data (labels). */
@@ -133,7 +135,7 @@ export function sampleSubset(indices: Int32Array, size: number, seed: number): I
 export interface MnistSplitOptions {
   /** Seed of the train / validation split and of the subsets. */
   seed: number;
-  /** Validation size (default 12 000; clamped to leave at least one training image). */
+  /** Validation size (default one fifth of the training set: 12 000 of 60 000). */
   nVal?: number;
   /** Keep only this many training examples (CPU budgets). */
   trainSubset?: number;
@@ -149,7 +151,7 @@ export function mnistSplits(data: MnistData, options: MnistSplitOptions): MnistS
   checkMnistSet('data.train', data.train);
   checkMnistSet('data.test', data.test);
   checkObject(CONTEXT, 'options', options);
-  const { seed, nVal = Math.min(MNIST_VALIDATION_SIZE, data.train.n - 1) } = options;
+  const { seed, nVal = Math.round(data.train.n * VALIDATION_FRACTION) } = options;
   const split = splitTrainValidation(data.train.n, nVal, seed);
   const allTest = Int32Array.from({ length: data.test.n }, (_, i) => i);
   const subset = (indices: Int32Array, size: number | undefined, offset: number): Int32Array =>
@@ -304,6 +306,8 @@ function strokePrototypes(rng: Rng): Float64Array[] {
 /** A synthetic train and test set (distinct sample seeds, shared prototypes). */
 export function syntheticMnistData(options: { nTrain: number; nTest: number; seed: number; noise?: number }): MnistData {
   checkObject('syntheticMnist', 'options', options);
+  checkInteger('syntheticMnist', 'nTrain', options.nTrain, 1);
+  checkInteger('syntheticMnist', 'nTest', options.nTest, 1);
   checkInteger('syntheticMnist', 'seed', options.seed, -(2 ** 31), 2 ** 32 - 1);
   return {
     train: syntheticMnist({ n: options.nTrain, seed: options.seed, noise: options.noise }),

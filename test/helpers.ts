@@ -1,0 +1,118 @@
+import fc from 'fast-check';
+import { createModel, type Model } from '../src/model/model.ts';
+import type { Activation } from '../src/cells/activations.ts';
+import type { LossKind, SeqBatch } from '../src/data/batch.ts';
+import { Rng } from '../src/rng.ts';
+import { alloc, type Arr, type DType } from '../src/tensor/dtype.ts';
+import type { ModelGroups } from '../src/model/model.ts';
+
+export type CellKind = { cell: 'rnn'; activation: Activation } | { cell: 'lstm' };
+export const CELL_KINDS: CellKind[] = [
+  { cell: 'rnn', activation: 'identity' },
+  { cell: 'rnn', activation: 'tanh' },
+  { cell: 'rnn', activation: 'relu' },
+  { cell: 'rnn', activation: 'sigmoid' },
+  { cell: 'lstm' },
+];
+export const LOSSES: LossKind[] = ['mse', 'softmax-ce', 'sigmoid-bce'];
+
+export interface Case {
+  kind: CellKind;
+  I: number;
+  H: number;
+  O: number;
+  B: number;
+  T: number;
+  loss: LossKind;
+  seed: number;
+  /** 'all': a target at every step; 'last': only at the last; 'mixed': random */
+  targets: 'all' | 'last' | 'mixed';
+}
+
+export const caseArb = (o: { maxH?: number; maxT?: number; maxB?: number; kinds?: CellKind[] } = {}): fc.Arbitrary<Case> =>
+  fc.record({
+    kind: fc.constantFrom(...(o.kinds ?? CELL_KINDS)),
+    I: fc.integer({ min: 1, max: 5 }),
+    H: fc.integer({ min: 1, max: o.maxH ?? 8 }),
+    O: fc.integer({ min: 1, max: 4 }),
+    B: fc.integer({ min: 1, max: o.maxB ?? 4 }),
+    T: fc.integer({ min: 1, max: o.maxT ?? 7 }),
+    loss: fc.constantFrom(...LOSSES),
+    seed: fc.integer({ min: 0, max: 2 ** 31 - 1 }),
+    targets: fc.constantFrom('all' as const, 'last' as const, 'mixed' as const),
+  });
+
+/** A model with random weights (and a random non-zero synthesiser) for a case. */
+export function makeModel(c: Case, dtype: DType = 'float64', synthScale = 0.3): Model {
+  const m = createModel({ ...c.kind, inputSize: c.I, hiddenSize: c.H, outputSize: c.O, seed: c.seed, dtype, gain: 1.5 });
+  const rng = new Rng(c.seed ^ 0x5bd1e995);
+  for (const t of Object.values(m.synthesiser.params)) for (let i = 0; i < t.data.length; i++) t.data[i] = synthScale * rng.uniform(-1, 1);
+  // spread the readout a little so losses have curvature
+  for (const t of Object.values(m.readout.params)) for (let i = 0; i < t.data.length; i++) t.data[i] *= 2;
+  return m;
+}
+
+/** A random batch for a case: inputs N(0,1), targets of the loss's kind. */
+export function makeBatch(c: Case, dtype: DType = 'float64'): SeqBatch {
+  const rng = new Rng(c.seed + 17);
+  const x: Arr[] = [];
+  const y: (Arr | null)[] = [];
+  for (let t = 0; t < c.T; t++) {
+    const xt = alloc(dtype, c.B * c.I);
+    for (let i = 0; i < xt.length; i++) xt[i] = rng.normal();
+    x.push(xt);
+    const has = c.targets === 'all' || t === c.T - 1 || (c.targets === 'mixed' && rng.next() < 0.5);
+    if (!has) {
+      y.push(null);
+      continue;
+    }
+    const yt = alloc(dtype, c.B * c.O);
+    for (let b = 0; b < c.B; b++) {
+      if (c.loss === 'softmax-ce') yt[b * c.O + rng.int(c.O)] = 1;
+      else for (let o = 0; o < c.O; o++) yt[b * c.O + o] = c.loss === 'mse' ? rng.normal() : rng.next() < 0.5 ? 1 : 0;
+    }
+    y.push(yt);
+  }
+  return { T: c.T, B: c.B, inputSize: c.I, outputSize: c.O, loss: c.loss, x, y };
+}
+
+/** max |a − b| / (atol + |b|) style check; returns the worst relative error. */
+export function relErr(a: ArrayLike<number>, b: ArrayLike<number>, atol = 1e-10): number {
+  if (a.length !== b.length) throw new Error(`relErr: lengths differ (${a.length} vs ${b.length})`);
+  let scale = 0;
+  for (let i = 0; i < b.length; i++) scale = Math.max(scale, Math.abs(b[i]));
+  let worst = 0;
+  for (let i = 0; i < a.length; i++) worst = Math.max(worst, Math.abs(a[i] - b[i]) / (atol + scale));
+  return worst;
+}
+
+export function groupsErr(a: ModelGroups, b: ModelGroups, groups: (keyof ModelGroups)[] = ['cell', 'readout', 'synthesiser'], atol = 1e-10): number {
+  let worst = 0;
+  for (const g of groups) for (const k of Object.keys(a[g])) worst = Math.max(worst, relErr(a[g][k].data, b[g][k].data, atol));
+  return worst;
+}
+
+export function flat(list: ArrayLike<number>[]): number[] {
+  const out: number[] = [];
+  for (const a of list) for (let i = 0; i < a.length; i++) out.push(a[i]);
+  return out;
+}
+
+/** Five-point central finite difference of f at x[i] (error O(h⁴)). */
+export function centralDiff(f: () => number, x: Arr, i: number, h = 1e-4): number {
+  return fivePoint((d) => {
+    const old = x[i];
+    x[i] = old + d;
+    const v = f();
+    x[i] = old;
+    return v;
+  }, h);
+}
+
+/** f'(0) ≈ [−f(2h) + 8f(h) − 8f(−h) + f(−2h)] / 12h */
+export function fivePoint(f: (d: number) => number, h = 1e-4): number {
+  return (-f(2 * h) + 8 * f(h) - 8 * f(-h) + f(-2 * h)) / (12 * h);
+}
+
+/** fast-check run count, smaller under CI=true to keep the suite fast on 2 cores. */
+export const RUNS = Number(process.env.FC_RUNS ?? 40);
