@@ -116,3 +116,9 @@ export function fivePoint(f: (d: number) => number, h = 1e-4): number {
 
 /** fast-check run count, smaller under CI=true to keep the suite fast on 2 cores. */
 export const RUNS = Number(process.env.FC_RUNS ?? 40);
+
+/** Every parameter of a model, flattened (cell, readout, synthesiser). */
+export function allParams(m: { groups(): ModelGroups }): number[] {
+  const g = m.groups();
+  return flat([g.cell, g.readout, g.synthesiser].flatMap((group) => Object.values(group).map((t) => t.data)));
+}

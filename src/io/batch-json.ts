@@ -57,7 +57,7 @@ function checkDistributionRows(a: Arr, B: number, O: number, name: string): void
       if (a[r * O + o] < 0) throw new Error(`${name}[${r}]: softmax-ce targets must be one-hot (non-negative, summing to 1), received ${a[r * O + o]} at [${o}]`);
       s += a[r * O + o];
     }
-    if (Math.abs(s - 1) > 1e-6) throw new Error(`${name}[${r}]: softmax-ce targets must be one-hot (summing to 1), received a row summing to ${s}`);
+    if (Math.abs(s - 1) > 1e-6) throw new Error(`${name}[${r}]: softmax-ce targets must be one-hot (summing to 1), received a row summing to ${+s.toPrecision(12)}`);
   }
 }
 

@@ -1,0 +1,112 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { runGrads } from '../../src/cli/grads.ts';
+import { relErr } from '../helpers.ts';
+
+const golden = fileURLToPath(new URL('../fixtures/golden/', import.meta.url));
+const CASES = ['rnn-tanh-mse', 'rnn-relu-softmax-ce', 'lstm-mse', 'lstm-sigmoid-bce'];
+const root = fileURLToPath(new URL('../../', import.meta.url));
+
+function grads(args: string[]): Record<string, any> {
+  let out = '';
+  runGrads(args, (s) => (out += s));
+  return JSON.parse(out);
+}
+
+/** Every number of `want` matches `got` to `tol` relative, and both have the same keys. */
+function assertClose(got: any, want: any, tol: number, path = ''): void {
+  if (typeof want === 'number') {
+    assert.equal(typeof got, 'number', path);
+    assert.ok(Math.abs(got - want) <= tol * Math.max(1e-3, Math.abs(want)), `${path}: ${got} vs ${want}`);
+    return;
+  }
+  if (Array.isArray(want)) {
+    assert.ok(Array.isArray(got) && got.length === want.length, `${path}: length`);
+    want.forEach((w, i) => assertClose(got[i], w, tol, `${path}[${i}]`));
+    return;
+  }
+  assert.deepEqual(Object.keys(got).sort(), Object.keys(want).sort(), `${path}: keys`);
+  for (const k of Object.keys(want)) assertClose(got[k], want[k], tol, `${path}.${k}`);
+}
+
+for (const name of CASES) {
+  test(`grads --method bptt matches the float64 autodiff golden file (${name})`, () => {
+    const got = grads(['--model', join(golden, name, 'model.json'), '--batch', join(golden, name, 'batch.json'), '--method', 'bptt']);
+    assertClose(got, JSON.parse(readFileSync(join(golden, name, 'bptt.json'), 'utf8')), 1e-12);
+  });
+  for (const [lambda, gamma, sg] of [['0.5', '0.9', '0.1'], ['1.0', '1.0', '1.0']]) {
+    for (const method of ['bp-lambda', 'lambda-sg']) {
+      test(`grads --method ${method} λ=${lambda} γ=${gamma} σ=${sg} matches the golden file (${name})`, () => {
+        const got = grads(['--model', join(golden, name, 'model.json'), '--batch', join(golden, name, 'batch.json'), '--method', method, '--lambda', lambda, '--gamma', gamma, '--sg-scale', sg]);
+        assertClose(got, JSON.parse(readFileSync(join(golden, name, `bp-lambda_lambda${lambda}_gamma${gamma}_sg${sg}.json`), 'utf8')), 1e-12);
+      });
+    }
+  }
+}
+
+test('grads --method tbptt with n ≥ T, rtrl and sg with n ≥ T reproduce the BPTT cell gradient', () => {
+  const name = 'lstm-mse';
+  const args = ['--model', join(golden, name, 'model.json'), '--batch', join(golden, name, 'batch.json')];
+  const want = JSON.parse(readFileSync(join(golden, name, 'bptt.json'), 'utf8'));
+  for (const extra of [['--method', 'tbptt', '--truncation', '5'], ['--method', 'rtrl'], ['--method', 'sg', '--truncation', '9', '--gamma', '0.9']]) {
+    const got = grads([...args, ...extra]);
+    for (const k of ['W_ih', 'W_hh', 'b']) assert.ok(relErr(got.cell[k].flat(), want.cell[k].flat()) < 1e-10, `${extra.join(' ')} ${k}`);
+  }
+});
+
+function cli(args: string[]) {
+  return spawnSync(process.execPath, ['--import', 'tsx', join(root, 'src/cli/main.ts'), ...args], { cwd: root, encoding: 'utf8' });
+}
+
+test('the command line writes the output file atomically and exits 0', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'bpl-'));
+  const out = join(dir, 'g.json');
+  const r = cli(['grads', '--model', join(golden, 'rnn-tanh-mse/model.json'), '--batch', join(golden, 'rnn-tanh-mse/batch.json'), '--method', 'bptt', '--out', out]);
+  assert.equal(r.status, 0, r.stderr);
+  assertClose(JSON.parse(readFileSync(out, 'utf8')), JSON.parse(readFileSync(join(golden, 'rnn-tanh-mse/bptt.json'), 'utf8')), 1e-12);
+  assert.deepEqual(readdirSync(dir), ['g.json']);
+});
+
+test('the command line rejects bad input with a clear message, a non-zero exit and no output file', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'bpl-'));
+  const bad = join(dir, 'bad.json');
+  writeFileSync(bad, '{"cell": {"type": "rnn"');
+  const ragged = join(dir, 'ragged.json');
+  const m = JSON.parse(readFileSync(join(golden, 'rnn-tanh-mse/model.json'), 'utf8'));
+  m.cell.W_hh[0].push(1);
+  writeFileSync(ragged, JSON.stringify(m));
+  const model = join(golden, 'rnn-tanh-mse/model.json');
+  const batch = join(golden, 'rnn-tanh-mse/batch.json');
+  const wrongBatch = join(golden, 'lstm-sigmoid-bce/batch.json');
+  const out = join(dir, 'never.json');
+  const cases: [string[], RegExp][] = [
+    [['--model', bad, '--batch', batch, '--method', 'bptt'], /--model .*bad\.json: malformed JSON/],
+    [['--model', ragged, '--batch', batch, '--method', 'bptt'], /cell\.W_hh\[0\]: expected an array of shape \[3, 3\]; at this level length 3, received length 4/],
+    [['--model', model, '--batch', batch, '--method', 'eprop'], /--method: expected one of "bptt", "tbptt", "sg", "bp-lambda", "lambda-sg", "rtrl", received "eprop"/],
+    [['--model', model, '--batch', batch, '--method', 'bp-lambda', '--lambda', '1.2'], /--lambda: expected a number in \[0, 1\], received 1\.2/],
+    [['--model', model, '--batch', batch, '--method', 'bp-lambda', '--gamma', 'abc'], /--gamma: expected a finite number, received "abc"/],
+    [['--model', model, '--batch', batch, '--method', 'tbptt'], /--truncation is required for --method tbptt/],
+    [['--model', model, '--batch', batch, '--method', 'tbptt', '--truncation', '0'], /--truncation: expected an integer ≥ 1, received 0/],
+    [['--model', model, '--batch', batch, '--method', 'bptt', '--lamda', '1'], /unknown option --lamda/],
+    [['--model', model, '--batch', wrongBatch, '--method', 'bptt'], /x has 3 inputs per example, the model expects inputSize 2/],
+    [['--model', join(dir, 'missing.json'), '--batch', batch, '--method', 'bptt'], /--model: cannot read .*missing\.json.*ENOENT/],
+    [['--batch', batch, '--method', 'bptt'], /--model is required/],
+  ];
+  for (const [args, re] of cases) {
+    const r = cli(['grads', ...args, '--out', out]);
+    assert.equal(r.status, 1, `${args.join(' ')}: exit ${r.status}`);
+    assert.match(r.stderr, re);
+    assert.ok(!existsSync(out), 'no output file after an error');
+  }
+  const unknown = cli(['train']);
+  assert.equal(unknown.status, 2);
+  assert.match(unknown.stderr, /unknown command "train"/);
+  const help = cli(['grads', '--help']);
+  assert.equal(help.status, 0);
+  assert.match(help.stdout, /--sg-scale/);
+});

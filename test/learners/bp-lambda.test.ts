@@ -1,0 +1,258 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import fc from 'fast-check';
+import { allParams, caseArb, flat, groupsErr, makeBatch, makeModel, relErr, RUNS, type Case } from '../helpers.ts';
+import { BpLambdaLearner } from '../../src/learners/bp-lambda.ts';
+import { LambdaSgLearner } from '../../src/learners/lambda-sg.ts';
+import { bpttFromTrajectory } from '../../src/learners/bptt.ts';
+import { forwardTrajectory } from '../../src/learners/trajectory.ts';
+import { trainSequence } from '../../src/learners/index.ts';
+import { DivergenceError, type Learner } from '../../src/learners/learner.ts';
+import { jacobianToDense } from '../../src/tensor/jacobian.ts';
+import { traceUpdate, traceSize } from '../../src/kernels/trace.ts';
+import { Model } from '../../src/model/model.ts';
+import { Synthesiser } from '../../src/model/synthesiser.ts';
+import { Sgd } from '../../src/optim/sgd.ts';
+import { Adam } from '../../src/optim/adam.ts';
+import { Rng } from '../../src/rng.ts';
+import type { SeqBatch } from '../../src/data/batch.ts';
+import type { Arr } from '../../src/tensor/dtype.ts';
+
+const unit = fc.double({ min: 0, max: 1, noNaN: true });
+const params = fc.record({ lambda: unit, gamma: unit, sgScale: fc.double({ min: -2, max: 2, noNaN: true }), terminal: fc.boolean() });
+
+/** Feeds a batch through a learner; the last step terminal or not. */
+function run(learner: Learner, batch: SeqBatch, terminal: boolean) {
+  learner.reset(batch.B);
+  for (let t = 0; t < batch.T; t++) learner.step(batch.x[t], batch.y[t], terminal && t === batch.T - 1);
+  return learner.end();
+}
+
+test('BP(λ) summed over a sequence equals offline λ-SG (θ, Ψ fixed), for every cell, λ, γ, σ, terminal or cut', () => {
+  fc.assert(
+    fc.property(caseArb(), params, (c, p) => {
+      const m = makeModel(c);
+      const batch = makeBatch(c);
+      const opts = { loss: c.loss, lambda: p.lambda, gamma: p.gamma, sgScale: p.sgScale };
+      const online = run(new BpLambdaLearner(m, { ...opts, regime: 'per-sequence' }), batch, p.terminal);
+      const oracle = run(new LambdaSgLearner(m, opts), batch, p.terminal);
+      assert.ok(groupsErr(online.grads, oracle.grads, undefined, 1e-12) < 1e-9, `relative error ${groupsErr(online.grads, oracle.grads, undefined, 1e-12)}`);
+      assert.ok(Math.abs(online.loss - oracle.loss) <= 1e-12 * Math.max(1, Math.abs(oracle.loss)));
+    }),
+    { numRuns: RUNS },
+  );
+});
+
+test('λ = γ = 1: the BP(λ) synthesiser gradient is the regression onto the true BPTT future gradient G_t', () => {
+  fc.assert(
+    fc.property(caseArb(), (c) => {
+      const m = makeModel(c);
+      const batch = makeBatch(c);
+      const got = run(new BpLambdaLearner(m, { loss: c.loss, lambda: 1, gamma: 1 }), batch, true).grads.synthesiser;
+      // −(1/B)·Σ_b Σ_{t<T} (G_t − g(s_t))·[s_t; 1], G_t = ∂L/∂s_t − ∂L_t/∂s_t from BPTT
+      const traj = forwardTrajectory(m, batch);
+      const { stateGrads } = bpttFromTrajectory(m, traj);
+      const n = m.stateSize;
+      const W = new Float64Array(n * n);
+      const b = new Float64Array(n);
+      const g = new Float64Array(c.B * n);
+      for (let t = 0; t < c.T - 1; t++) {
+        m.synthesiser.forward(traj.caches[t].s, c.B, g);
+        for (let r = 0; r < c.B; r++)
+          for (let i = 0; i < n; i++) {
+            const G = stateGrads[t][r * n + i] - traj.dLds[t][r * n + i];
+            const e = -(G - g[r * n + i]) / c.B;
+            for (let l = 0; l < n; l++) W[i * n + l] += e * traj.caches[t].s[r * n + l];
+            b[i] += e;
+          }
+      }
+      assert.ok(relErr(got.W.data, W, 1e-12) < 1e-9 && relErr(got.b.data, b, 1e-12) < 1e-9, `W ${relErr(got.W.data, W)} b ${relErr(got.b.data, b)}`);
+    }),
+    { numRuns: RUNS },
+  );
+});
+
+test('λ = 0: the trace is exactly ∂g(s_t)/∂θ (the kernel ignores J and the previous trace)', () => {
+  fc.assert(
+    fc.property(caseArb({ maxH: 5 }), (c) => {
+      const m = makeModel(c);
+      const batch = makeBatch(c);
+      const cache = m.cell.createCache(c.B);
+      m.cell.forward(batch.x[0], new Float64Array(c.B * m.stateSize).fill(0.3), cache);
+      const n = m.stateSize;
+      const rng = new Rng(c.seed);
+      const Eprev = new Float64Array(c.B * traceSize(n)).map(() => rng.normal());
+      const Enext = new Float64Array(c.B * traceSize(n)).fill(NaN);
+      traceUpdate(m.cell.jacobian(cache), Eprev, Enext, cache.s, 0);
+      for (let r = 0; r < c.B; r++)
+        for (let i = 0; i < n; i++)
+          for (let j = 0; j < n; j++)
+            for (let l = 0; l <= n; l++) {
+              const want = i === j ? (l < n ? cache.s[r * n + l] : 1) : 0;
+              assert.equal(Enext[r * traceSize(n) + i * n * (n + 1) + j * (n + 1) + l], want);
+            }
+    }),
+    { numRuns: RUNS },
+  );
+});
+
+test('λ = 0: BP(λ) is one-step TD regression, −(1/B)Σ_t δ_t ⊗ [s_t; 1] with δ_t from the materialised Jacobian', () => {
+  fc.assert(
+    fc.property(caseArb(), unit, (c, gamma) => {
+      const m = makeModel(c);
+      const batch = makeBatch(c);
+      const got = run(new BpLambdaLearner(m, { loss: c.loss, lambda: 0, gamma }), batch, true).grads.synthesiser;
+      const traj = forwardTrajectory(m, batch);
+      const n = m.stateSize;
+      const W = new Float64Array(n * n);
+      const b = new Float64Array(n);
+      const g = (t: number) => {
+        const out = new Float64Array(c.B * n);
+        if (t < c.T - 1) m.synthesiser.forward(traj.caches[t].s, c.B, out);
+        return out;
+      };
+      for (let t = 0; t < c.T - 1; t++) {
+        const J = jacobianToDense(m.cell.jacobian(traj.caches[t + 1]), new Float64Array(c.B * n * n));
+        const gt = g(t);
+        const gn = g(t + 1);
+        for (let r = 0; r < c.B; r++)
+          for (let k = 0; k < n; k++) {
+            let d = -gt[r * n + k];
+            for (let i = 0; i < n; i++) d += (traj.dLds[t + 1][r * n + i] + gamma * gn[r * n + i]) * J[(r * n + i) * n + k];
+            for (let l = 0; l < n; l++) W[k * n + l] -= (d * traj.caches[t].s[r * n + l]) / c.B;
+            b[k] -= d / c.B;
+          }
+      }
+      assert.ok(relErr(got.W.data, W, 1e-12) < 1e-9 && relErr(got.b.data, b, 1e-12) < 1e-9);
+    }),
+    { numRuns: RUNS },
+  );
+});
+
+/** A synthesiser that returns the true future gradient G_t of the state it is shown (an oracle). */
+class OracleSynthesiser extends Synthesiser {
+  constructor(
+    n: number,
+    private readonly table: Map<string, Float64Array>,
+  ) {
+    super(n);
+  }
+  override forward(s: Arr, batch: number, g: Arr): void {
+    const n = this.stateSize;
+    for (let r = 0; r < batch; r++) {
+      const row = this.table.get(Array.from(s.subarray(r * n, (r + 1) * n)).join(','));
+      if (!row) throw new Error('oracle: unknown state');
+      g.set(row, r * n);
+    }
+  }
+}
+
+test('oracle synthesiser: with g(s_t) = G_t (γ = σ = 1) the BP(λ) cell gradient equals BPTT, for the LSTM too', () => {
+  fc.assert(
+    fc.property(caseArb(), (c) => {
+      const m = makeModel(c);
+      const batch = makeBatch(c);
+      const traj = forwardTrajectory(m, batch);
+      const bp = bpttFromTrajectory(m, traj);
+      const n = m.stateSize;
+      const table = new Map<string, Float64Array>();
+      for (let t = 0; t < c.T; t++)
+        for (let r = 0; r < c.B; r++) {
+          const G = new Float64Array(n);
+          for (let i = 0; i < n; i++) G[i] = bp.stateGrads[t][r * n + i] - traj.dLds[t][r * n + i];
+          table.set(Array.from(traj.caches[t].s.subarray(r * n, (r + 1) * n)).join(','), G);
+        }
+      const oracle = new Model(m.cell, m.readout, new OracleSynthesiser(n, table));
+      const res = run(new BpLambdaLearner(oracle, { loss: c.loss, lambda: 1, gamma: 1, sgScale: 1 }), batch, true);
+      for (const k of Object.keys(bp.cell)) assert.ok(relErr(res.grads.cell[k].data, bp.cell[k].data, 1e-12) < 1e-9, `${k}: ${relErr(res.grads.cell[k].data, bp.cell[k].data)}`);
+      for (const k of Object.keys(bp.readout)) assert.ok(relErr(res.grads.readout[k].data, bp.readout[k].data, 1e-12) < 1e-12);
+    }),
+    { numRuns: RUNS },
+  );
+});
+
+test('per-step BP(λ) approaches per-sequence BP(λ) as the learning rate α → 0 (the gap shrinks ∝ α)', () => {
+  const c: Case = { kind: { cell: 'lstm' }, I: 3, H: 3, O: 2, B: 2, T: 8, loss: 'mse', seed: 11, targets: 'all' };
+  const batch = makeBatch(c);
+  const gap = (alpha: number) => {
+    const perStep = makeModel(c);
+    const perSeq = makeModel(c);
+    const before = allParams(perSeq);
+    trainSequence(new BpLambdaLearner(perStep, { loss: c.loss, lambda: 0.7, gamma: 0.9, regime: 'per-step', optimizer: new Sgd({ lr: alpha }) }), batch);
+    trainSequence(new BpLambdaLearner(perSeq, { loss: c.loss, lambda: 0.7, gamma: 0.9, regime: 'per-sequence', optimizer: new Sgd({ lr: alpha }) }), batch);
+    const a = allParams(perStep);
+    const b = allParams(perSeq);
+    let num = 0;
+    let den = 0;
+    for (let i = 0; i < a.length; i++) {
+      num += (a[i] - b[i]) ** 2;
+      den += (b[i] - before[i]) ** 2;
+    }
+    return Math.sqrt(num / den);
+  };
+  const g1 = gap(1e-2);
+  const g2 = gap(1e-3);
+  const g3 = gap(1e-4);
+  assert.ok(g1 > 0 && g3 < 1e-3, `gaps ${g1} ${g2} ${g3}`);
+  for (const ratio of [g2 / g1, g3 / g2]) assert.ok(ratio > 0.05 && ratio < 0.2, `ratio ${ratio} (gaps ${g1} ${g2} ${g3})`);
+});
+
+test('per-step regime: memory does not grow over a 10 000-step stream', { skip: typeof globalThis.gc !== 'function' && 'needs node --expose-gc' }, () => {
+  const c: Case = { kind: { cell: 'rnn', activation: 'tanh' }, I: 3, H: 4, O: 2, B: 2, T: 1, loss: 'mse', seed: 3, targets: 'all' };
+  const m = makeModel(c, 'float64', 0);
+  const learner = new BpLambdaLearner(m, { loss: 'mse', lambda: 0.9, gamma: 0.9, regime: 'per-step', optimizer: new Adam({ lr: 1e-3 }) });
+  const rng = new Rng(1);
+  const x = new Float64Array(c.B * c.I);
+  const y = new Float64Array(c.B * c.O);
+  learner.reset(c.B);
+  const gc = globalThis.gc as () => void;
+  let heapAt1000 = 0;
+  for (let t = 0; t < 10_000; t++) {
+    for (let i = 0; i < x.length; i++) x[i] = rng.normal();
+    for (let i = 0; i < y.length; i++) y[i] = Math.sin(x[0] + i);
+    const r = learner.step(x, t % 3 === 0 ? y : null);
+    assert.ok(Number.isFinite(r.loss));
+    if (t === 999) {
+      gc();
+      heapAt1000 = process.memoryUsage().heapUsed;
+    }
+  }
+  gc();
+  const growth = process.memoryUsage().heapUsed - heapAt1000;
+  assert.ok(growth < 1_000_000, `heap grew by ${growth} bytes between step 1 000 and 10 000`);
+});
+
+test('invalid options and steps give clear errors and leave the learner unchanged', () => {
+  const c: Case = { kind: { cell: 'lstm' }, I: 2, H: 3, O: 2, B: 2, T: 4, loss: 'mse', seed: 5, targets: 'all' };
+  const m = makeModel(c);
+  const batch = makeBatch(c);
+  assert.throws(() => new BpLambdaLearner(m, { loss: 'mse', lambda: 1.5, gamma: 1 }), /lambda: expected a number in \[0, 1\], received 1.5/);
+  assert.throws(() => new BpLambdaLearner(m, { loss: 'mse', lambda: 0.5, gamma: -0.1 }), /gamma: expected a number in \[0, 1\], received -0.1/);
+  assert.throws(() => new BpLambdaLearner(m, { loss: 'mse', lambda: 0.5, gamma: 1, sgScale: NaN }), /sgScale: expected a finite number, received NaN/);
+  assert.throws(() => new BpLambdaLearner(m, { loss: 'mse', lambda: 0.5, gamma: 1, regime: 'sometimes' as never }), /regime: expected one of "per-step", "per-sequence", received "sometimes"/);
+  assert.throws(() => new BpLambdaLearner(m, { loss: 'mse', lambda: 0.5, gamma: 1, lamda: 1 } as never), /unknown option "lamda"/);
+  assert.throws(() => new BpLambdaLearner(m, { loss: 'l1' as never, lambda: 0.5, gamma: 1 }), /loss: expected one of "mse", "softmax-ce", "sigmoid-bce", received "l1"/);
+
+  const ref = new BpLambdaLearner(makeModel(c), { loss: 'mse', lambda: 0.5, gamma: 0.9, regime: 'per-step', optimizer: new Adam({ lr: 1e-2 }) });
+  const l = new BpLambdaLearner(m, { loss: 'mse', lambda: 0.5, gamma: 0.9, regime: 'per-step', optimizer: new Adam({ lr: 1e-2 }) });
+  assert.throws(() => l.step(batch.x[0], batch.y[0]), /no open sequence: call reset\(batchSize\) first/);
+  ref.reset(c.B);
+  l.reset(c.B);
+  for (let t = 0; t < c.T; t++) {
+    // a bad step of each kind before every good one: nothing may change
+    assert.throws(() => l.step(new Float64Array(3), batch.y[t]), /x \(batch 2 × inputSize 2\): expected length 4, received length 3/);
+    assert.throws(() => l.step(batch.x[t], new Float64Array(5)), /y \(batch 2 × outputSize 2\): expected length 4, received length 5/);
+    assert.throws(() => l.step(Float64Array.from(batch.x[t], (v, i) => (i === 1 ? NaN : v)), null), /expected finite values, received NaN at index 1/);
+    const huge = Float64Array.from(batch.y[t]!, () => 1e300);
+    assert.throws(() => l.step(batch.x[t], huge), (e: unknown) => e instanceof DivergenceError && /bp-lambda: training diverged at step \d+: the loss is not finite/.test(e.message));
+    const a = l.step(batch.x[t], batch.y[t], t === c.T - 1);
+    const b = ref.step(batch.x[t], batch.y[t], t === c.T - 1);
+    assert.equal(a.loss, b.loss);
+  }
+  assert.throws(() => l.step(batch.x[0], null), /already ended at its last step/);
+  const ra = l.end();
+  const rb = ref.end();
+  assert.equal(groupsErr(ra.grads, rb.grads), 0);
+  assert.deepEqual(allParams(m), allParams(ref.model));
+  assert.throws(() => l.end(), /no open sequence/);
+});
