@@ -256,3 +256,52 @@ test('invalid options and steps give clear errors and leave the learner unchange
   assert.deepEqual(allParams(m), allParams(ref.model));
   assert.throws(() => l.end(), /no open sequence/);
 });
+
+test('synthClip rescales each per-step synthesiser gradient to Frobenius norm ≤ clip, keeping its direction', () => {
+  const c: Case = { kind: { cell: 'rnn', activation: 'tanh' }, I: 3, H: 4, O: 2, B: 3, T: 6, loss: 'mse', seed: 21, targets: 'all' };
+  const batch = makeBatch(c);
+  for (const t of batch.y) if (t) for (let i = 0; i < t.length; i++) t[i] *= 50; // large errors, large gradients
+  const clip = 0.01;
+  const clipped = makeModel(c);
+  const free = makeModel(c);
+  const lc = new BpLambdaLearner(clipped, { loss: 'mse', lambda: 0.8, gamma: 0.9, synthClip: clip, optimizer: new Sgd({ lr: { synthesiser: 1 } }) });
+  const lf = new BpLambdaLearner(free, { loss: 'mse', lambda: 0.8, gamma: 0.9, optimizer: new Sgd({ lr: { synthesiser: 1 } }) });
+  lc.reset(c.B);
+  lf.reset(c.B);
+  let clippedSteps = 0;
+  for (let t = 0; t < c.T; t++) {
+    const before = clipped.synthesiser.params.W.data.slice();
+    const freeBefore = free.synthesiser.params.W.data.slice();
+    lc.step(batch.x[t], batch.y[t], t === c.T - 1);
+    lf.step(batch.x[t], batch.y[t], t === c.T - 1);
+    const d = Float64Array.from(clipped.synthesiser.params.W.data, (v, i) => v - before[i]);
+    const norm = Math.hypot(...d);
+    assert.ok(norm <= clip * (1 + 1e-12), `step ${t}: ‖ΔW‖ = ${norm}`);
+    if (t === 1) {
+      // the first TD update: same state in both runs, so the clipped step is the free one rescaled
+      const df = Float64Array.from(free.synthesiser.params.W.data, (v, i) => v - freeBefore[i]);
+      const nf = Math.hypot(...df);
+      assert.ok(nf > clip);
+      assert.ok(relErr(d, df.map((v) => (v * clip) / nf)) < 1e-12);
+    }
+    if (norm > clip * 0.999) clippedSteps++;
+  }
+  assert.ok(clippedSteps >= 2, `clipped ${clippedSteps} steps`);
+  assert.throws(() => new BpLambdaLearner(clipped, { loss: 'mse', lambda: 1, gamma: 1, synthClip: 0 }), /synthClip: expected a finite number > 0, received 0/);
+});
+
+test('offline learners stop on a non-finite loss with a DivergenceError and apply nothing', () => {
+  const c: Case = { kind: { cell: 'lstm' }, I: 2, H: 2, O: 2, B: 2, T: 3, loss: 'mse', seed: 2, targets: 'all' };
+  const m = makeModel(c);
+  const batch = makeBatch(c);
+  const before = allParams(m);
+  for (const l of [new LambdaSgLearner(m, { loss: 'mse', lambda: 1, gamma: 1, optimizer: new Adam({ lr: 1 }) })]) {
+    l.reset(c.B);
+    l.step(batch.x[0], batch.y[0]);
+    assert.throws(() => l.step(batch.x[1], Float64Array.from(batch.y[1]!, () => 1e300)), (e: unknown) => e instanceof DivergenceError && /lambda-sg: training diverged at step 1: the loss or the state is not finite/.test(e.message));
+    l.step(batch.x[1], batch.y[1]);
+    l.step(batch.x[2], batch.y[2], true);
+    l.end();
+  }
+  assert.notDeepEqual(allParams(m), before);
+});
