@@ -1,5 +1,5 @@
 import type { Model, ModelGroups } from '../model/model.ts';
-import { addScaled, zeroGroup } from '../model/params.ts';
+import { zeroGroup } from '../model/params.ts';
 import { allocBuffer } from '../tensor/ops.ts';
 import { alloc, type Arr } from '../tensor/dtype.ts';
 import { addAugmented, traceContract, traceSize, traceUpdate, tdError } from '../kernels/trace.ts';
@@ -11,6 +11,7 @@ import {
   checkFiniteArr,
   checkFiniteGroups,
   DivergenceError,
+  OnlineUpdates,
   StepGuard,
   zeroGrads,
   type CommonOptions,
@@ -57,8 +58,7 @@ export class BpLambdaLearner implements Learner {
   private delta!: Arr;
   private aug!: Arr;
   private stepGrads!: ModelGroups;
-  private sumGrads!: ModelGroups;
-  private lossSum = 0;
+  private updates!: OnlineUpdates;
 
   constructor(
     readonly model: Model,
@@ -94,13 +94,12 @@ export class BpLambdaLearner implements Learner {
       this.delta = alloc(d, B * n);
       this.aug = alloc(d, n * (n + 1));
       this.stepGrads = zeroGrads(this.model);
-      this.sumGrads = zeroGrads(this.model);
+      this.updates = new OnlineUpdates(this.model, this.regime, this.opts.optimizer);
     } else {
-      this.buf = new StepBuffers(this.model, B, this.opts.loss);
-      for (const g of Object.values(this.sumGrads)) zeroGroup(g);
+      this.buf.restart();
+      this.updates.reset();
     }
     this.traceCur = 0;
-    this.lossSum = 0;
   }
 
   step(x: Arr, y: Arr | null, last = false): StepResult {
@@ -153,20 +152,17 @@ export class BpLambdaLearner implements Learner {
     buf.commit();
     if (!last) this.traceCur = 1 - this.traceCur;
     this.g_prev.set(g_t);
-    this.lossSum += lossT / B;
     this.guard.t++;
     this.guard.terminal = last;
-    for (const k of ['cell', 'readout', 'synthesiser'] as const) addScaled(this.sumGrads[k], grads[k], 1);
-    if (this.regime === 'per-step' && this.opts.optimizer) this.opts.optimizer.step(model.groups(), grads);
+    this.updates.commitStep(grads, lossT / B);
     return { loss: lossT / B };
   }
 
   end(): SequenceResult {
     this.guard.checkEnd();
-    const steps = this.guard.t;
-    if (this.regime === 'per-sequence' && this.opts.optimizer) this.opts.optimizer.step(this.model.groups(), this.sumGrads);
+    const { loss, grads } = this.updates.end();
     this.guard.ended = true;
-    return { loss: this.lossSum, steps, grads: this.sumGrads };
+    return { loss, steps: this.guard.t, grads };
   }
 }
 

@@ -1,7 +1,7 @@
 import type { Model, ModelGroups } from '../model/model.ts';
 import type { Arr } from '../tensor/dtype.ts';
 import type { Optimizer } from '../optim/optimizer.ts';
-import { zerosLike, type ParamGroup } from '../model/params.ts';
+import { addScaled, zerosLike, type ParamGroup } from '../model/params.ts';
 import { checkInt, checkOneOf, describe } from '../validate.ts';
 import { LOSS_KINDS, type LossKind } from '../data/batch.ts';
 
@@ -123,4 +123,40 @@ export function checkCommon(opts: CommonOptions, name: string): void {
   checkOneOf(opts.loss, LOSS_KINDS, `${name}: loss`);
   const o = opts.optimizer;
   if (o !== undefined && (o === null || typeof o.step !== 'function')) throw new Error(`${name}: optimizer: expected an Optimizer (Sgd, Adam) or undefined, received ${describe(o)}`);
+}
+
+/**
+ * The update bookkeeping shared by the online learners (BP(λ), RTRL): each committed step's
+ * gradients are added to the sequence sum and, in the per-step regime, applied at once; in the
+ * per-sequence regime the sum is applied at `end`.
+ */
+export class OnlineUpdates {
+  readonly sum: ModelGroups;
+  lossSum = 0;
+
+  constructor(
+    private readonly model: Model,
+    private readonly regime: 'per-step' | 'per-sequence',
+    private readonly optimizer: Optimizer | undefined,
+  ) {
+    this.sum = zeroGrads(model);
+  }
+
+  reset(): void {
+    for (const g of Object.values(this.sum)) for (const t of Object.values(g as ParamGroup)) t.data.fill(0);
+    this.lossSum = 0;
+  }
+
+  /** Adds one committed step (its gradients and its loss (1/B)·Σ_b ℓ_{t,b}). */
+  commitStep(grads: ModelGroups, loss: number): void {
+    for (const k of ['cell', 'readout', 'synthesiser'] as const) addScaled(this.sum[k], grads[k], 1);
+    this.lossSum += loss;
+    if (this.regime === 'per-step' && this.optimizer) this.optimizer.step(this.model.groups(), grads);
+  }
+
+  /** Closes the sequence: the per-sequence update, if any. */
+  end(): { loss: number; grads: ModelGroups } {
+    if (this.regime === 'per-sequence' && this.optimizer) this.optimizer.step(this.model.groups(), this.sum);
+    return { loss: this.lossSum, grads: this.sum };
+  }
 }

@@ -1,10 +1,10 @@
 import type { Model, ModelGroups } from '../model/model.ts';
-import { addScaled, zeroGroup, zerosLike, type ParamGroup } from '../model/params.ts';
+import { zeroGroup, zerosLike, type ParamGroup } from '../model/params.ts';
 import { alloc, type Arr } from '../tensor/dtype.ts';
 import { allocBuffer, kernels } from '../tensor/ops.ts';
 import { checkOneOf, checkOptions } from '../validate.ts';
 import { StepBuffers } from './step-buffers.ts';
-import { COMMON_KEYS, checkCommon, checkFiniteArr, checkFiniteGroups, DivergenceError, StepGuard, zeroGrads, type CommonOptions, type Learner, type SequenceResult, type StepResult } from './learner.ts';
+import { COMMON_KEYS, checkCommon, checkFiniteArr, checkFiniteGroups, DivergenceError, OnlineUpdates, StepGuard, zeroGrads, type CommonOptions, type Learner, type SequenceResult, type StepResult } from './learner.ts';
 
 /**
  * Real-time recurrent learning: the exact gradient, online, through the influence matrix
@@ -30,8 +30,7 @@ export class RtrlLearner implements Learner {
   private unit!: Arr;
   private scratch!: ParamGroup;
   private stepGrads!: ModelGroups;
-  private sumGrads!: ModelGroups;
-  private lossSum = 0;
+  private updates!: OnlineUpdates;
 
   constructor(
     readonly model: Model,
@@ -58,8 +57,7 @@ export class RtrlLearner implements Learner {
     this.unit = alloc(d, B * n);
     this.scratch = zerosLike(this.model.cell.params);
     this.stepGrads = zeroGrads(this.model);
-    this.sumGrads = zeroGrads(this.model);
-    this.lossSum = 0;
+    this.updates = new OnlineUpdates(this.model, this.regime, this.opts.optimizer);
   }
 
   step(x: Arr, y: Arr | null, last = false): StepResult {
@@ -113,18 +111,16 @@ export class RtrlLearner implements Learner {
 
     buf.commit();
     this.cur = 1 - this.cur;
-    this.lossSum += lossT / B;
     this.guard.t++;
     this.guard.terminal = last;
-    for (const k of ['cell', 'readout', 'synthesiser'] as const) addScaled(this.sumGrads[k], grads[k], 1);
-    if (this.regime === 'per-step' && this.opts.optimizer) this.opts.optimizer.step(model.groups(), grads);
+    this.updates.commitStep(grads, lossT / B);
     return { loss: lossT / B };
   }
 
   end(): SequenceResult {
     this.guard.checkEnd();
-    if (this.regime === 'per-sequence' && this.opts.optimizer) this.opts.optimizer.step(this.model.groups(), this.sumGrads);
+    const { loss, grads } = this.updates.end();
     this.guard.ended = true;
-    return { loss: this.lossSum, steps: this.guard.t, grads: this.sumGrads };
+    return { loss, steps: this.guard.t, grads };
   }
 }

@@ -66,6 +66,12 @@ export class StepBuffers {
     return l;
   }
 
+  /** Forgets the committed step: the next `forward` starts from s_0 = 0. */
+  restart(): void {
+    this.started = false;
+    this.current = 0;
+  }
+
   commit(): void {
     if (this.started) this.current = 1 - this.current;
     this.started = true;
