@@ -1,0 +1,44 @@
+/**
+ * Browser side of test/tensor/gpu-webgl2.test.ts: bundled with esbuild (gpu.js resolves to
+ * its browser build) and run in headless Chromium. Runs the problems it is given through
+ * the gpu.js backend and returns the outputs; the checking happens in Node.
+ */
+import { createGpuBackend, type GpuMode } from '../../../src/tensor/gpu-backend.ts';
+import type { Arr } from '../../../src/tensor/dtype.ts';
+import type { Jacobian } from '../../../src/tensor/jacobian.ts';
+
+export interface WireArray {
+  dtype: 'float64' | 'float32';
+  values: number[];
+}
+
+export type WireCase =
+  | { op: 'gemm'; transA: boolean; transB: boolean; M: number; N: number; K: number; alpha: number; beta: number; A: WireArray; B: WireArray; C: WireArray }
+  | { op: 'jacobian'; J: { kind: Jacobian['kind']; batch: number; n: number; arrays: Record<string, WireArray> }; X: WireArray; Y: WireArray; cols: number; alpha: number; beta: number };
+
+function arr(w: WireArray): Arr {
+  return w.dtype === 'float32' ? Float32Array.from(w.values) : Float64Array.from(w.values);
+}
+
+async function runGpuCases(mode: GpuMode, cases: WireCase[]): Promise<{ mode: string; outputs: number[][] }> {
+  const gpu = await createGpuBackend({ mode });
+  const outputs: number[][] = [];
+  for (const c of cases) {
+    if (c.op === 'gemm') {
+      const C = arr(c.C);
+      gpu.gemm(c.transA, c.transB, c.M, c.N, c.K, c.alpha, arr(c.A), arr(c.B), c.beta, C);
+      outputs.push(Array.from(C));
+    } else {
+      const a = Object.fromEntries(Object.entries(c.J.arrays).map(([k, v]) => [k, arr(v)]));
+      const J = { kind: c.J.kind, batch: c.J.batch, n: c.J.n, ...a } as unknown as Jacobian;
+      const Y = arr(c.Y);
+      gpu.jacobianMatmul(J, arr(c.X), Y, c.cols, c.alpha, c.beta);
+      outputs.push(Array.from(Y));
+    }
+  }
+  const used = gpu.mode;
+  gpu.dispose();
+  return { mode: used, outputs };
+}
+
+(globalThis as unknown as { runGpuCases: typeof runGpuCases }).runGpuCases = runGpuCases;
