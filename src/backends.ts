@@ -1,0 +1,47 @@
+/**
+ * Choosing a backend with one option (entry point `bp-lambda/backends`):
+ *
+ *   await useBackend('wasm');                  // WebAssembly SIMD kernels (pure-JS fallback)
+ *   await useBackend('workers', { workers: 2 }); // Node worker_threads on shared memory
+ *   await useBackend('gpu', { mode: 'webgl2' }); // gpu.js, imported only now
+ *   await useBackend('js');                    // the default pure-JS kernels
+ *
+ * Each backend module is imported lazily, so the core never loads gpu.js, worker_threads or
+ * WebAssembly unless asked. The previous backend is returned so it can be restored; a backend
+ * that holds threads or GPU resources has a `dispose()`.
+ */
+import type { Backend } from './tensor/backend.ts';
+import { JsBackend } from './tensor/js-backend.ts';
+import { getBackend, setBackend } from './tensor/ops.ts';
+import { checkOneOf } from './validate.ts';
+
+export type BackendChoice = 'js' | 'wasm' | 'workers' | 'gpu';
+export const BACKEND_CHOICES: readonly BackendChoice[] = ['js', 'wasm', 'workers', 'gpu'];
+
+/** Creates a backend by name, importing its module on demand. Options go to its factory. */
+export async function createBackend(name: BackendChoice, options: Record<string, unknown> = {}): Promise<Backend> {
+  switch (checkOneOf(name, BACKEND_CHOICES, 'createBackend: backend')) {
+    case 'js':
+      if (Object.keys(options).length) throw new Error(`createBackend: js: takes no options, received ${Object.keys(options).join(', ')}`);
+      return new JsBackend();
+    case 'wasm': {
+      const { createWasmBackend } = await import('./tensor/wasm-backend.ts');
+      return createWasmBackend(options);
+    }
+    case 'workers': {
+      const { createWorkersBackend } = await import('./tensor/workers-backend.ts');
+      return createWorkersBackend(options);
+    }
+    case 'gpu': {
+      const { createGpuBackend } = await import('./tensor/gpu-backend.ts');
+      return createGpuBackend(options);
+    }
+  }
+}
+
+/** Makes the named backend the active one for every model and learner; returns the previous one. */
+export async function useBackend(name: BackendChoice, options: Record<string, unknown> = {}): Promise<Backend> {
+  const previous = getBackend();
+  setBackend(await createBackend(name, options));
+  return previous;
+}

@@ -1,0 +1,57 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { createBackend, useBackend } from '../../src/backends.ts';
+import { getBackend, setBackend } from '../../src/tensor/ops.ts';
+import { createModel } from '../../src/model/model.ts';
+import { createLearner, trainSequence } from '../../src/learners/index.ts';
+import { Rng } from '../../src/rng.ts';
+import type { SeqBatch } from '../../src/data/batch.ts';
+
+function batch(): SeqBatch {
+  const rng = new Rng(3);
+  const T = 5;
+  const B = 3;
+  return {
+    T,
+    B,
+    inputSize: 2,
+    outputSize: 2,
+    loss: 'mse',
+    x: Array.from({ length: T }, () => Float64Array.from({ length: B * 2 }, () => rng.normal())),
+    y: Array.from({ length: T }, () => Float64Array.from({ length: B * 2 }, () => rng.normal())),
+  };
+}
+
+const grads = () => {
+  const m = createModel({ cell: 'lstm', inputSize: 2, hiddenSize: 5, outputSize: 2, seed: 4 });
+  for (const t of Object.values(m.synthesiser.params)) t.data.fill(0.05);
+  return trainSequence(createLearner('bp-lambda', m, { loss: 'mse', lambda: 0.9, gamma: 0.9 }), batch()).grads;
+};
+
+test('useBackend switches every learner to the chosen backend and back; BP(λ) gradients agree with the JS backend', async () => {
+  const original = getBackend();
+  const want = grads();
+  for (const name of ['wasm', 'workers', 'js'] as const) {
+    const previous = await useBackend(name);
+    const active = getBackend();
+    try {
+      assert.equal(previous, original);
+      assert.notEqual(active, original);
+      const got = grads();
+      for (const g of ['cell', 'readout', 'synthesiser'] as const)
+        for (const [k, t] of Object.entries(want[g])) {
+          const a = got[g][k].data;
+          for (let i = 0; i < a.length; i++) assert.ok(Math.abs(a[i] - t.data[i]) <= 1e-12 * Math.max(1, Math.abs(t.data[i])), `${name} ${g}.${k}[${i}]`);
+        }
+    } finally {
+      setBackend(previous);
+      (active as { dispose?: () => void }).dispose?.();
+    }
+  }
+  assert.equal(getBackend(), original);
+});
+
+test('createBackend rejects unknown names and options', async () => {
+  await assert.rejects(createBackend('cuda' as never), /createBackend: backend: expected one of "js", "wasm", "workers", "gpu", received "cuda"/);
+  await assert.rejects(createBackend('js', { threads: 2 }), /js: takes no options, received threads/);
+});
