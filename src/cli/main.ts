@@ -1,8 +1,10 @@
 #!/usr/bin/env node
 import { runGrads } from './grads.ts';
+import { runRun } from './run.ts';
 
 const COMMANDS: Record<string, { run: (argv: string[], write: (s: string) => void) => void | Promise<void>; summary: string }> = {
   grads: { run: runGrads, summary: 'gradients JSON of one batch (bptt, tbptt, sg, bp-lambda, lambda-sg, rtrl)' },
+  run: { run: runRun, summary: 'train on an experiment: toy | line-draw | seq-mnist | copy-repeat (logs, checkpoints, plots)' },
 };
 
 function help(): string {

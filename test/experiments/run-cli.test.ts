@@ -1,0 +1,84 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { loadCheckpoint } from '../../src/experiments/checkpoint.ts';
+import { readJsonl } from '../../src/experiments/log.ts';
+import { RUN_OPTIONS } from '../../src/cli/run.ts';
+import { cli, withTempDir } from './run-helpers.ts';
+
+const TINY = ['--hidden', '3', '--steps', '4', '--batches', '2', '--eval-batch', '4', '--quiet'];
+
+test('run CLI: option errors exit 1 with a message naming the problem', withTempDir(async (dir) => {
+  mkdirSync(join(dir, 'corrupt'));
+  writeFileSync(join(dir, 'corrupt', 'checkpoint.json'), '{"format": "bp-lambda-run-checkpoint", "version": 1, "config": {');
+  mkdirSync(join(dir, 'empty'));
+  const cases: [string[], RegExp][] = [
+    [['run', 'sudoku'], /unknown task "sudoku" \(known: toy, line-draw, seq-mnist, copy-repeat\)/],
+    [['run', 'toy', '--method', 'adam'], /--method: unknown method "adam"/],
+    [['run', 'toy', '--lambda', '0,1.5'], /--lambda: expected a number in \[0, 1\], received 1.5/],
+    [['run', 'toy', '--gamma', '-0.1'], /--gamma: expected a number in \[0, 1\], received -0.1/],
+    [['run', 'toy', '--lamda', '1'], /unknown option --lamda/],
+    [['run', 'toy', '--computation', 'backward'], /--computation backward computes the per-sequence update only/],
+    [['run', '--resume', join(dir, 'empty')], /no checkpoint there/],
+    [['run', '--resume', join(dir, 'nowhere')], /no such folder/],
+    [['run', '--resume', join(dir, 'corrupt')], /corrupt checkpoint .*not valid JSON/],
+    [['run', 'seq-mnist', '--steps', '5'], /--steps applies to toy, line-draw only/],
+    [['run', 'toy', '--epochs', '1', '--batches', '3'], /--epochs or --batches, not both/],
+  ];
+  const results = await Promise.all(cases.map(([args]) => cli(args)));
+  results.forEach((r, i) => {
+    assert.equal(r.code, 1, `exit code of ${cases[i][0].join(' ')}: ${r.stderr}`);
+    assert.match(r.stderr, /^bp-lambda run: error: /);
+    assert.match(r.stderr, cases[i][1]);
+  });
+}));
+
+test('run CLI: --help lists every option with its default', async () => {
+  const r = await cli(['run', '--help']);
+  assert.equal(r.code, 0);
+  for (const o of RUN_OPTIONS) {
+    assert.ok(r.stdout.includes(`--${o.name}`), `--${o.name} listed`);
+    if (o.default !== undefined) assert.match(r.stdout, new RegExp(`--${o.name}\\b.*\\(default: `));
+  }
+  for (const task of ['toy', 'line-draw', 'seq-mnist', 'copy-repeat']) assert.ok(r.stdout.includes(task));
+});
+
+test('run CLI: a λ sweep writes one log series per λ, a summary and plots; resuming a finished run changes nothing', withTempDir(async (dir) => {
+  const out = join(dir, 'sweep');
+  const r = await cli(['run', 'toy', '--lambda', '0,0.5,1', ...TINY, '--out', out]);
+  assert.equal(r.code, 0, r.stderr);
+  const log = readJsonl(join(out, 'log.jsonl'));
+  const series = [...new Set(log.map((l) => l.series))];
+  assert.deepEqual(series, ['bp-lambda λ=0 seed=1', 'bp-lambda λ=0.5 seed=1', 'bp-lambda λ=1 seed=1']);
+  for (const s of series) assert.deepEqual(log.filter((l) => l.series === s).map((l) => l.batch), [0, 2]);
+  for (const l of log) {
+    for (const k of ['method', 'lambda', 'batch', 'epoch', 'loss', 'alignment', 'seconds', 'computation']) assert.ok(k in l, `log field ${k}`);
+  }
+  const summary = JSON.parse(readFileSync(join(out, 'summary.json'), 'utf8'));
+  assert.equal(summary.groups.length, 3);
+  for (const f of ['loss.svg', 'alignment.svg', 'alignment-t.svg']) assert.ok(readFileSync(join(out, f), 'utf8').startsWith('<svg'));
+  assert.match(r.stdout, /bp-lambda λ=0\.5/);
+  const again = await cli(['run', 'toy', ...TINY, '--out', out]);
+  assert.equal(again.code, 1);
+  assert.match(again.stderr, /already holds a run/);
+  const resumed = await cli(['run', '--resume', out, '--quiet']);
+  assert.equal(resumed.code, 0, resumed.stderr);
+  assert.deepEqual(readJsonl(join(out, 'log.jsonl')), log);
+}));
+
+test('run CLI: a run that diverges stops with a message naming method, step and quantity, and keeps the last good checkpoint', withTempDir(async (dir) => {
+  const out = join(dir, 'nan');
+  const r = await cli(['run', 'toy', '--plastic', '--lr', '1e30', '--hidden', '4', '--steps', '5', '--batches', '20', '--eval-every', '100', '--eval-batch', '4', '--checkpoint-every', '1', '--out', out, '--quiet']);
+  assert.equal(r.code, 1);
+  assert.match(r.stderr, /training diverged: bp-lambda λ=1 seed=1 \(method bp-lambda, traces \(per-step\)\) at batch \d+, step \d+: the .* is not finite/);
+  assert.match(r.stderr, /the last good checkpoint \(entry 1\/1, batch [1-9]\d*\) is kept in/);
+  assert.ok(existsSync(join(out, 'checkpoint.json')));
+  const cp = loadCheckpoint(out); // throws if the model is not finite
+  const log = readJsonl(join(out, 'log.jsonl'));
+  const last = log[log.length - 1];
+  assert.equal(last.type, 'diverged');
+  assert.ok(cp.batch >= 1 && cp.batch <= (last.batch as number));
+  assert.ok(cp.model !== null);
+  for (const l of log.filter((x) => x.type === 'eval')) assert.ok(Number.isFinite(l.loss as number));
+}));
