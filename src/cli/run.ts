@@ -20,6 +20,9 @@ import {
 import { folderHasRun, runExperiment } from '../experiments/runner.ts';
 import type { Summary } from '../experiments/summary.ts';
 import { mnistTrainSize } from '../experiments/tasks.ts';
+import { useBackend } from '../backends.ts';
+import { checkOneOf } from '../validate.ts';
+import { getBackend, setBackend } from '../tensor/ops.ts';
 import { parseArgs, usage, type OptionSpec, type ParsedArgs } from './args.ts';
 
 const per = (toy: string, mnist: string, copy: string) => `toy/line-draw ${toy}, seq-mnist ${mnist}, copy-repeat ${copy}`;
@@ -56,6 +59,7 @@ export const RUN_OPTIONS: readonly OptionSpec[] = [
   { name: 'out', kind: 'string', help: 'run folder for log.jsonl, summary.json, *.svg, checkpoint.json (default: runs/TASK)' },
   { name: 'resume', kind: 'string', help: 'continue the run in this folder from its checkpoint (settings come from the checkpoint)' },
   { name: 'checkpoint-every', kind: 'int', default: 100, help: 'write DIR/checkpoint.json atomically every this many batches' },
+  { name: 'backend', kind: 'string', default: 'js', help: 'kernels: js | wasm | workers (float64 results are bit-identical; wasm and workers run the O(n⁴) traces several times faster)' },
   { name: 'quiet', kind: 'flag', help: 'print only the final table' },
   { name: 'help', kind: 'flag', help: 'show this help' },
 ];
@@ -66,7 +70,7 @@ const SUMMARY =
   'another into the same folder. Adam with β = (0.9, 0.98), ε = 1e-9 (the paper\'s code).';
 
 /** Options that choose what to train; not allowed with --resume (the checkpoint holds them). */
-const SETTING_OPTIONS = RUN_OPTIONS.map((o) => o.name).filter((n) => !['out', 'resume', 'checkpoint-every', 'quiet', 'help'].includes(n));
+const SETTING_OPTIONS = RUN_OPTIONS.map((o) => o.name).filter((n) => !['out', 'resume', 'checkpoint-every', 'backend', 'quiet', 'help'].includes(n));
 
 function given(argv: readonly string[], name: string): boolean {
   return argv.some((a) => a === `--${name}` || a.startsWith(`--${name}=`));
@@ -196,6 +200,20 @@ export async function runRun(argv: readonly string[], write: (text: string) => v
   const print = quiet ? undefined : (line: string) => write(line + '\n');
   const checkpointEvery = opts['checkpoint-every'] as number;
   if (!Number.isInteger(checkpointEvery) || checkpointEvery < 0) throw new Error(`run: --checkpoint-every: expected an integer ≥ 0, received ${checkpointEvery}`);
+  const backendName = checkOneOf(opts.backend, ['js', 'wasm', 'workers'] as const, 'run: --backend');
+  const previous = backendName === 'js' ? null : await useBackend(backendName);
+  try {
+    write(summaryTable(await runOrResume(opts, positional, argv, checkpointEvery, print)));
+  } finally {
+    if (previous) {
+      const active = getBackend() as { dispose?: () => void };
+      setBackend(previous);
+      active.dispose?.();
+    }
+  }
+}
+
+async function runOrResume(opts: ParsedArgs, positional: string[], argv: readonly string[], checkpointEvery: number, print: ((line: string) => void) | undefined): Promise<Summary> {
   let summary: Summary;
   if (opts.resume !== undefined) {
     const dir = opts.resume as string;
@@ -215,5 +233,5 @@ export async function runRun(argv: readonly string[], write: (text: string) => v
     if (existsSync(out) && folderHasRun(out)) throw new Error(`run: ${out} already holds a run (log.jsonl or checkpoint.json): continue it with --resume ${out}, or choose another --out`);
     summary = await runExperiment(config, { out, checkpointEvery, print });
   }
-  write(summaryTable(summary));
+  return summary;
 }
