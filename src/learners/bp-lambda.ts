@@ -2,7 +2,7 @@ import type { Model, ModelGroups } from '../model/model.ts';
 import { zeroGroup } from '../model/params.ts';
 import { allocBuffer } from '../tensor/ops.ts';
 import { alloc, type Arr } from '../tensor/dtype.ts';
-import { addAugmented, traceContract, traceSize, traceUpdate, tdError } from '../kernels/trace.ts';
+import { addAugmented, maxAbsFinite, TRACE_SAFE_BOUND, traceContract, traceMagnitudeBound, traceSize, traceUpdate, tdError } from '../kernels/trace.ts';
 import { checkFinite, checkOneOf, checkOptions, checkPositive, checkUnit } from '../validate.ts';
 import { StepBuffers } from './step-buffers.ts';
 import {
@@ -52,6 +52,8 @@ export class BpLambdaLearner implements Learner {
   private buf!: StepBuffers;
   private traces!: [Arr, Arr];
   private traceCur = 0;
+  /** an upper bound on max|e| of traces[traceCur] (finite, below TRACE_SAFE_BOUND) */
+  private traceMax = 0;
   private g_prev!: Arr; // g(s_{t−1}) with the current θ
   private g_t!: Arr;
   private v!: Arr;
@@ -87,7 +89,9 @@ export class BpLambdaLearner implements Learner {
     if (!this.buf || this.buf.batch !== B) {
       this.buf = new StepBuffers(this.model, B, this.opts.loss);
       const len = B * traceSize(n);
-      this.traces = [allocBuffer(d, len), allocBuffer(d, len)];
+      // one allocation for both (a backend with its own memory can then place them together)
+      const both = allocBuffer(d, 2 * len);
+      this.traces = [both.subarray(0, len), both.subarray(len, 2 * len)];
       this.g_prev = alloc(d, B * n);
       this.g_t = alloc(d, B * n);
       this.v = alloc(d, B * n);
@@ -100,6 +104,7 @@ export class BpLambdaLearner implements Learner {
       this.updates.reset();
     }
     this.traceCur = 0;
+    this.traceMax = 0;
   }
 
   step(x: Arr, y: Arr | null, last = false): StepResult {
@@ -138,7 +143,19 @@ export class BpLambdaLearner implements Learner {
       if (this.synthClip !== undefined) clipPerTensor(grads.synthesiser, this.synthClip);
     }
     // e_t = γλ·J_t·e_{t−1} + ∂g(s_t)/∂θ (not needed after the terminal step)
-    if (!last) traceUpdate(J_t, this.traces[this.traceCur], this.traces[1 - this.traceCur], c.s, prev ? gamma * this.lambda : 0);
+    let traceMax = this.traceMax;
+    if (!last) {
+      const decay = prev ? gamma * this.lambda : 0;
+      traceUpdate(J_t, this.traces[this.traceCur], this.traces[1 - this.traceCur], c.s, decay);
+      // Finiteness of e_t: from a bound propagated through J_t when it proves it (O(B·n²)),
+      // else by a scan of the trace (O(B·n³)), which also tightens the bound.
+      traceMax = traceMagnitudeBound(J_t, c.s, decay, this.traceMax);
+      if (!(traceMax < TRACE_SAFE_BOUND)) {
+        const next = this.traces[1 - this.traceCur];
+        traceMax = maxAbsFinite(next, next.length);
+        if (Number.isNaN(traceMax)) throw new DivergenceError(method, t, 'the eligibility trace');
+      }
+    }
 
     // cell: learning signal ∂L_t/∂s_t + σ·g(s_t); readout: its true gradient
     const sig = this.v;
@@ -146,11 +163,13 @@ export class BpLambdaLearner implements Learner {
     cell.vjpParams(c, sig, grads.cell, 1 / B);
     if (buf.hasTarget) model.readout.accumulateGrads(buf.dyhat, c.h, B, grads.readout, 1 / B);
     checkFiniteGroups(grads, method, t);
-    if (!last) checkFiniteArr(this.traces[1 - this.traceCur], method, t, 'the eligibility trace');
 
     // commit
     buf.commit();
-    if (!last) this.traceCur = 1 - this.traceCur;
+    if (!last) {
+      this.traceCur = 1 - this.traceCur;
+      this.traceMax = traceMax;
+    }
     this.g_prev.set(g_t);
     this.guard.t++;
     this.guard.terminal = last;

@@ -1,4 +1,4 @@
-import type { Arr } from './dtype.ts';
+import type { Arr, DType } from './dtype.ts';
 import type { Backend } from './backend.ts';
 import type { Jacobian } from './jacobian.ts';
 import { JsBackend } from './js-backend.ts';
@@ -31,6 +31,15 @@ export class WasmBackend implements Backend {
   jacobianMatmul(J: Jacobian, X: Arr, Y: Arr, cols: number, alpha: number, beta: number): void {
     checkJacobianMatmulArgs(J, X, Y, cols);
     this.kernels.jacobianMatmulRange(J, X, Y, cols, alpha, beta, 0, J.batch, 0, cols);
+  }
+
+  /**
+   * Working buffers inside wasm memory: the trace kernel and row-vector products then read
+   * and write them in place instead of copying them in and out on every call. The memory
+   * is grown once, at the first call, and never again (see WasmRangeKernels.alloc).
+   */
+  alloc(dtype: DType, length: number): Arr {
+    return this.kernels.alloc(dtype, length);
   }
 }
 

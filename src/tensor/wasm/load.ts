@@ -7,7 +7,16 @@ export interface KernelExports {
   matmulF32: MatmulExport;
   packStripsF64: PackExport;
   packStripsF32: PackExport;
+  matmulDirectF64: MatmulDirectExport;
+  matmulDirectF32: MatmulDirectExport;
+  gemvF64: GemvExport;
 }
+
+/** (M, K, L, X, xStrip, xRow, O, ldo, nStrips, scale, diag, diagRows): addresses and xStrip, xRow in bytes, ldo in elements. */
+export type MatmulDirectExport = (M: number, K: number, L: number, X: number, xStrip: number, xRow: number, O: number, ldo: number, nStrips: number, scale: number, diag: number, diagRows: number) => void;
+
+/** (K, a, B, ldb, N, out, f32): byte addresses, strides in elements; B float32 when f32 ≠ 0. */
+export type GemvExport = (K: number, a: number, B: number, ldb: number, N: number, out: number, f32: number) => void;
 
 /** (src, sk, sj, rows, w, dst): byte addresses, strides in elements. */
 export type PackExport = (src: number, sk: number, sj: number, rows: number, w: number, dst: number) => void;

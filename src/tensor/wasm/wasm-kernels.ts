@@ -1,4 +1,4 @@
-import type { Arr } from '../dtype.ts';
+import { alloc as plainAlloc, type Arr, type DType } from '../dtype.ts';
 import type { Jacobian } from '../jacobian.ts';
 import { packColumns, packRows, paddedRows, zeroPadding } from '../cpu/packed-matmul.ts';
 import { JsRangeKernels, type RangeKernels } from '../cpu/range-kernels.ts';
@@ -10,6 +10,9 @@ const CHUNK = 1 << 15;
 const ROW_BLOCK = 128;
 /** Products with fewer multiply-adds than this, or fewer than 4 rows, stay in JavaScript. */
 const MIN_WASM_GEMM = 4096;
+/** Bytes at the bottom of wasm memory kept for scratch once arrays have been allocated in it. */
+const SCRATCH_RESERVE = 8 << 20;
+const PAGE = 65536;
 
 export interface WasmKernelOptions {
   /**
@@ -49,12 +52,22 @@ interface Layout {
  * (adding beta·C there). With float64 arithmetic the sums are in the canonical order, so
  * results are bit-identical to JsRangeKernels. Blocks too small to pay for the copies run
  * on the pure-JS kernels. One instance per thread (it owns its wasm memory).
+ *
+ * Arrays from `alloc` live in that memory: the trace kernel packs them straight from there
+ * and writes its result straight into them, and row-vector products (the trace contraction)
+ * stream them in place, with no copy in or out.
  */
 export class WasmRangeKernels implements RangeKernels {
   private readonly js = new JsRangeKernels();
   private readonly exports: KernelExports;
   private readonly f32x4: boolean;
   private layout: Layout | null = null;
+  /**
+   * Start of the region that `alloc` hands out (−1 until the first allocation). Once it is
+   * set the memory never grows again, so views into it never detach; scratch stays below it.
+   */
+  private userBase = -1;
+  private userNext = 0;
 
   constructor(module: WebAssembly.Module, options: WasmKernelOptions = {}) {
     this.exports = instantiateKernels(module);
@@ -66,6 +79,7 @@ export class WasmRangeKernels implements RangeKernels {
     const cols = c1 - c0;
     // Decided on the whole product, not on the block, so that every block of one product
     // takes the same path (the float32 path differs from the JS kernels in its last bits).
+    if (M < 4 && !transB && alpha !== 0 && K > 0 && rows >= 1 && cols >= 1 && this.inMemory(B) && this.gemvRows(transA, M, N, K, alpha, A, B, beta, C, r0, r1, c0, c1)) return;
     if (M < 4 || M * N * K < MIN_WASM_GEMM || alpha === 0 || K === 0 || rows < 1 || cols < 1) {
       this.js.gemmRange(transA, transB, M, N, K, alpha, A, B, beta, C, r0, r1, c0, c1);
       return;
@@ -78,6 +92,10 @@ export class WasmRangeKernels implements RangeKernels {
     const width = Math.min(roundUp(cols, S), Math.max(64, Math.floor(CHUNK / K / S) * S));
     const rowBlock = Math.min(rows, ROW_BLOCK);
     const lay = this.prepare(single ? 4 : 8, rowBlock, K, K, width);
+    if (lay === null) {
+      this.js.gemmRange(transA, transB, M, N, K, alpha, A, B, beta, C, r0, r1, c0, c1);
+      return;
+    }
     // L ← rows ic..ic+m−1 of op(A), in panels
     const packLeft = (ic: number, m: number): void => {
       if (transA) packColumns(A, 0, M, ic, m, K, lay.Lv, 0);
@@ -122,6 +140,16 @@ export class WasmRangeKernels implements RangeKernels {
     const K = J.kind === 'lstm' ? n >> 1 : n;
     const width = Math.min(roundUp(c1 - c0, S), Math.max(2 * S, Math.floor(CHUNK / n / S) * S));
     const lay = this.prepare(single ? 4 : 8, n, K, n, width);
+    if (lay === null) {
+      this.js.jacobianMatmulRange(J, X, Y, cols, alpha, beta, b0, b1, c0, c1);
+      return;
+    }
+    // Arrays that live in this memory (from `alloc`) are read and written in place, whole
+    // strips of S columns at a time; the remaining columns go through the staged path.
+    const esz = single ? 4 : 8;
+    const direct = beta === 0 && this.inMemory(X) && this.inMemory(Y) && (single || (X instanceof Float64Array && Y instanceof Float64Array));
+    const wMain = direct ? Math.floor((c1 - c0) / S) * S : 0;
+    const directMatmul = single ? this.exports.matmulDirectF32 : this.exports.matmulDirectF64;
     const { Lv, scaleV, diagV, diagRowsV } = lay;
     const per = n * cols;
     let diagAt = 0;
@@ -156,7 +184,14 @@ export class WasmRangeKernels implements RangeKernels {
           diagV[H + r] = J.D2[b * H + r];
         }
       }
-      for (let cs = c0; cs < c1; cs += width) {
+      // whole strips: packed straight from X (no staging copy), written straight into Y
+      for (let cs = c0; cs < c0 + wMain; cs += width) {
+        const w = Math.min(width, c0 + wMain - cs);
+        const off = (b * per + cs) * esz;
+        pack(X.byteOffset + off, cols, 1, n, w, lay.R);
+        directMatmul(n, K, lay.L, lay.R, n * 32, 32, Y.byteOffset + off, cols, w / S, lay.scale, diagAt, lay.diagRows);
+      }
+      for (let cs = c0 + wMain; cs < c1; cs += width) {
         const w = Math.min(width, c1 - cs);
         const strips = Math.ceil(w / S);
         // R ← X_b[:, cs..cs+w−1], all n rows (the lstm diagonal term reads the c rows)
@@ -169,12 +204,65 @@ export class WasmRangeKernels implements RangeKernels {
   }
 
   /**
+   * A zeroed array of `length` elements inside wasm memory, which the kernels read and write
+   * in place. The first call grows the memory once, for this array and as much again (the
+   * learners' double buffers); the memory never grows after that, so the views stay valid.
+   * When it is full (or cannot grow) the result is an ordinary typed array.
+   */
+  alloc(dtype: DType, length: number): Arr {
+    const esz = dtype === 'float32' ? 4 : 8;
+    const bytes = Math.ceil((length * esz) / 16) * 16;
+    const memory = this.exports.memory;
+    if (this.userBase < 0) {
+      const base = roundUp(Math.max(memory.buffer.byteLength, SCRATCH_RESERVE), PAGE);
+      if (!tryGrow(memory, base + 2 * bytes) && !tryGrow(memory, base + bytes)) return plainAlloc(dtype, length);
+      this.userBase = base;
+      this.userNext = base;
+    }
+    if (this.userNext + bytes > memory.buffer.byteLength) return plainAlloc(dtype, length);
+    const at = this.userNext;
+    this.userNext += bytes;
+    const buffer = memory.buffer as ArrayBuffer;
+    const view = esz === 4 ? new Float32Array(buffer, at, length) : new Float64Array(buffer, at, length);
+    view.fill(0);
+    return view;
+  }
+
+  /** Whether the array is a view of this instance's memory (so the kernels can use it in place). */
+  private inMemory(a: Arr): boolean {
+    return this.userBase >= 0 && a.buffer === this.exports.memory.buffer;
+  }
+
+  /** Rows r0..r1−1 of a product with fewer than 4 rows whose B lives in wasm memory; false if the scratch does not fit. */
+  private gemvRows(transA: boolean, M: number, N: number, K: number, alpha: number, A: Arr, B: Arr, beta: number, C: Arr, r0: number, r1: number, c0: number, c1: number): boolean {
+    const w = c1 - c0;
+    const aAt = 0;
+    const outAt = roundUp(K * 8, 16);
+    if (outAt + w * 8 > this.userBase) return false;
+    const buffer = this.exports.memory.buffer as ArrayBuffer;
+    const a = new Float64Array(buffer, aAt, K);
+    const acc = new Float64Array(buffer, outAt, w);
+    const f32 = B instanceof Float32Array ? 1 : 0;
+    const bAt = B.byteOffset + c0 * (f32 ? 4 : 8);
+    for (let i = r0; i < r1; i++) {
+      if (transA) for (let k = 0; k < K; k++) a[k] = A[k * M + i];
+      else for (let k = 0; k < K; k++) a[k] = A[i * K + k];
+      this.exports.gemvF64(K, aAt, bAt, N, w, outAt, f32);
+      const o = i * N + c0;
+      // the epilogue of the JS row kernel
+      if (beta === 0) for (let j = 0; j < w; j++) C[o + j] = alpha * acc[j];
+      else for (let j = 0; j < w; j++) C[o + j] = alpha * acc[j] + beta * C[o + j];
+    }
+    return true;
+  }
+
+  /**
    * Regions for a block of M rows (padded to whole panels), K columns of L, rRows×w of R
    * and M×w of output (w a multiple of the strip width), in elements of `esz` bytes;
    * grows the memory when needed. The views are cached, so repeated calls with one shape
    * allocate nothing.
    */
-  private prepare(esz: number, M: number, K: number, rRows: number, w: number): Layout {
+  private prepare(esz: number, M: number, K: number, rRows: number, w: number): Layout | null {
     const memory = this.exports.memory;
     const key = `${esz},${M},${K},${rRows},${w}`;
     const cached = this.layout;
@@ -193,8 +281,13 @@ export class WasmRangeKernels implements RangeKernels {
     const T = region(rRows * w * esz);
     const R = region(rRows * w * esz);
     const O = region(np * w * esz);
-    const need = at - memory.buffer.byteLength;
-    if (need > 0) memory.grow(Math.ceil(need / 65536));
+    if (this.userBase >= 0) {
+      // the memory holds allocated arrays: it must not grow (their views would detach)
+      if (at > this.userBase) return null;
+    } else {
+      const need = at - memory.buffer.byteLength;
+      if (need > 0) memory.grow(Math.ceil(need / PAGE));
+    }
     const buffer = memory.buffer as ArrayBuffer;
     const view = (offset: number, length: number): Arr => (esz === 4 ? new Float32Array(buffer, offset, length) : new Float64Array(buffer, offset, length));
     const lay: Layout = {
@@ -216,6 +309,19 @@ export class WasmRangeKernels implements RangeKernels {
     };
     this.layout = lay;
     return lay;
+  }
+}
+
+/** Grows the memory to at least `bytes`; false where it cannot (over 4 GiB, out of memory). */
+function tryGrow(memory: WebAssembly.Memory, bytes: number): boolean {
+  const pages = Math.ceil((bytes - memory.buffer.byteLength) / PAGE);
+  if (pages <= 0) return true;
+  if (memory.buffer.byteLength / PAGE + pages > 65536) return false;
+  try {
+    memory.grow(pages);
+    return true;
+  } catch {
+    return false;
   }
 }
 
