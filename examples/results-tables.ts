@@ -100,7 +100,7 @@ if (process.argv[3] === 'mnist-seeds') mnistSeeds();
 
 const section = process.argv[3] === 'figures' ? 'none' : process.argv[3];
 if (!section || section === 'toy') toySweep();
-for (const folder of ['toy-g1.6-fixed-K8-T30', 'toy-g1.6-plastic-lr1e-4-T30', 'toy-online-T20', 'mnist-baselines', 'mnist-bplambda', 'mnist-online-H12', 'mnist-perseq-H12', 'copy-repeat', 'copy-repeat-synthlr1e-3']) {
+for (const folder of ['toy-g1.6-fixed-K8-T30', 'toy-g1.6-plastic-lr1e-4-T30', 'toy-online-T20', 'mnist-baselines', 'mnist-bplambda', 'mnist-full-baselines', 'mnist-full-bplambda', 'mnist-online-H12', 'mnist-perseq-H12', 'copy-repeat', 'copy-repeat-synthlr1e-3']) {
   if (!section || section === folder) {
     console.log(`\n#### ${folder}`);
     groupTable(folder);
