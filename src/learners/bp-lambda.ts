@@ -171,8 +171,7 @@ export class BpLambdaLearner implements Learner {
       this.traceMax = traceMax;
     }
     this.g_prev.set(g_t);
-    this.guard.t++;
-    this.guard.terminal = last;
+    this.guard.advance(last);
     this.updates.commitStep(grads, lossT / B);
     return { loss: lossT / B };
   }
@@ -180,7 +179,7 @@ export class BpLambdaLearner implements Learner {
   end(): SequenceResult {
     this.guard.checkEnd();
     const { loss, grads } = this.updates.end();
-    this.guard.ended = true;
+    this.guard.close();
     return { loss, steps: this.guard.t, grads };
   }
 }

@@ -98,6 +98,17 @@ export class StepGuard {
     if (y !== null) checkBatchArray(y, this.batch * this.model.outputSize, `${m}.step: y (batch ${this.batch} × outputSize ${this.model.outputSize})`);
   }
 
+  /** Records a committed step; `last` marks it terminal. */
+  advance(last: boolean): void {
+    this.t++;
+    this.terminal = last;
+  }
+
+  /** Closes the sequence; later steps need a reset. */
+  close(): void {
+    this.ended = true;
+  }
+
   checkEnd(): void {
     if (this.ended) throw new Error(`${this.method}.end: no open sequence: call reset(batchSize) and step(...) first`);
     if (this.t === 0) throw new Error(`${this.method}.end: the sequence has no steps`);

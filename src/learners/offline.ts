@@ -44,8 +44,7 @@ export abstract class OfflineLearner implements Learner {
     this.guard.checkStep(x, y, last);
     const l = this.rec!.push(x, y);
     if (!Number.isFinite(l)) throw new DivergenceError(this.method, this.guard.t, 'the loss or the state');
-    this.guard.t++;
-    this.guard.terminal = last;
+    this.guard.advance(last);
     return { loss: l / this.guard.batch };
   }
 
@@ -55,7 +54,7 @@ export abstract class OfflineLearner implements Learner {
     const out = this.compute(traj, this.guard.terminal);
     checkFiniteGroups(out.grads, this.method, traj.T - 1);
     if (this.common.optimizer) this.common.optimizer.step(this.model.groups(), out.grads);
-    this.guard.ended = true;
+    this.guard.close();
     this.rec = null;
     this.lastOutputs = out;
     return { loss: traj.loss, steps: traj.T, grads: out.grads };

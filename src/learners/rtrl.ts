@@ -111,8 +111,7 @@ export class RtrlLearner implements Learner {
 
     buf.commit();
     this.cur = 1 - this.cur;
-    this.guard.t++;
-    this.guard.terminal = last;
+    this.guard.advance(last);
     this.updates.commitStep(grads, lossT / B);
     return { loss: lossT / B };
   }
@@ -120,7 +119,7 @@ export class RtrlLearner implements Learner {
   end(): SequenceResult {
     this.guard.checkEnd();
     const { loss, grads } = this.updates.end();
-    this.guard.ended = true;
+    this.guard.close();
     return { loss, steps: this.guard.t, grads };
   }
 }
