@@ -22,14 +22,16 @@ import Benchmark from 'benchmark';
 import type { Backend } from '../src/tensor/backend.ts';
 import type { Arr, DType } from '../src/tensor/dtype.ts';
 import type { Jacobian } from '../src/tensor/jacobian.ts';
+import { createModel } from '../src/model/model.ts';
 import { NaiveBackend } from '../src/tensor/naive-backend.ts';
 import { JsBackend } from '../src/tensor/js-backend.ts';
 import { createWasmBackend } from '../src/tensor/wasm-backend.ts';
 import { createWorkersBackend, type WorkersBackend } from '../src/tensor/workers-backend.ts';
 import { createGpuBackend, type GpuBackend } from '../src/tensor/gpu-backend.ts';
 
-type Form = Jacobian['kind'];
-const FORMS: Form[] = ['dense', 'diag-shared', 'lstm'];
+/** A dense Jacobian, or a cell's own structured Jacobian at a random state (n = its state size). */
+type Form = 'dense' | 'rnn' | 'lstm';
+const FORMS: Form[] = ['dense', 'rnn', 'lstm'];
 
 const argv = process.argv.slice(2);
 const quick = argv.includes('--quick');
@@ -78,9 +80,11 @@ function plain(dtype: DType, length: number): Arr {
 function jacobian(form: Form, dtype: DType, B: number, n: number): Jacobian {
   const a = (length: number, seed: number): Arr => fill(plain(dtype, length), seed);
   if (form === 'dense') return { kind: 'dense', batch: B, n, data: a(B * n * n, 1) };
-  if (form === 'diag-shared') return { kind: 'diag-shared', batch: B, n, d: a(B * n, 2), W: a(n * n, 3) };
-  const H = n / 2;
-  return { kind: 'lstm', batch: B, n, A: a(B * H * H, 4), C: a(B * H * H, 5), D1: a(B * H, 6), D2: a(B * H, 7) };
+  const hiddenSize = form === 'lstm' ? n / 2 : n;
+  const model = createModel({ cell: form, inputSize: 4, hiddenSize, outputSize: 1, seed: 3, dtype });
+  const cache = model.cell.createCache(B);
+  model.cell.forward(a(B * 4, 2), a(B * n, 3), cache);
+  return model.cell.jacobian(cache);
 }
 
 /** Seconds per call of fn: benchmark.js's fastest sample. */

@@ -23,11 +23,8 @@ export interface LstmCache extends CellCache {
   readonly k: Arr;
   /** h_{t-1}, B×H (contiguous copy for the products) */
   readonly hPrev: Arr;
-  /** Jacobian blocks (filled by `jacobian`) */
-  readonly A: Arr;
-  readonly C: Arr;
-  readonly D1: Arr;
-  readonly D2: Arr;
+  /** the state Jacobian's row scales (filled by `jacobian`): 9 arrays of B×H, see `jacobian` */
+  readonly jscale: Arr;
   /** scratch: pre-activation gradient B×4H */
   readonly dz: Arr;
   /** scratch: B×H */
@@ -66,10 +63,7 @@ export class LstmCell implements Cell<LstmCache> {
       gates: alloc(d, batch * 4 * H),
       k: alloc(d, batch * H),
       hPrev: alloc(d, batch * H),
-      A: alloc(d, batch * H * H),
-      C: alloc(d, batch * H * H),
-      D1: alloc(d, batch * H),
-      D2: alloc(d, batch * H),
+      jscale: alloc(d, 9 * batch * H),
       dz: alloc(d, batch * 4 * H),
       dc: alloc(d, batch * H),
     };
@@ -111,12 +105,22 @@ export class LstmCell implements Cell<LstmCache> {
     }
   }
 
+  /**
+   * J_t in the structured form over the blocks [h; c] (block size H) and the gate blocks of
+   * W_hh (0 = i, 1 = f, 2 = g, 3 = o), with a_i = g⊙i(1−i), a_f = c_{t−1}⊙f(1−f),
+   * a_g = i⊙(1−g²), a_o = k⊙o(1−o), o_c = o⊙(1−k²):
+   *   ∂h_t/∂h_{t−1} = diag(a_o)W^o + diag(o_c⊙a_i)W^i + diag(o_c⊙a_f)W^f + diag(o_c⊙a_g)W^g
+   *   ∂c_t/∂h_{t−1} = diag(a_i)W^i + diag(a_f)W^f + diag(a_g)W^g
+   *   ∂h_t/∂c_{t−1} = diag(o_c⊙f),   ∂c_t/∂c_{t−1} = diag(f).
+   */
   jacobian(c: LstmCache): Jacobian {
     const B = c.batch;
     const H = this.hiddenSize;
     const n = 2 * H;
-    const W = this.params.W_hh.data; // 4H×H: rows [i; f; g; o]
     const G = c.gates;
+    const S = c.jscale;
+    const BH = B * H;
+    const scale = (q: number): Arr => S.subarray(q * BH, (q + 1) * BH);
     for (let r = 0; r < B; r++) {
       const gr = r * 4 * H;
       for (let j = 0; j < H; j++) {
@@ -131,21 +135,38 @@ export class LstmCell implements Cell<LstmCache> {
         const ag = i * (1 - g * g);
         const ao = kt * o * (1 - o);
         const oc = o * (1 - kt * kt);
-        const rowI = j * H;
-        const rowF = (H + j) * H;
-        const rowG = (2 * H + j) * H;
-        const rowO = (3 * H + j) * H;
-        const out = (r * H + j) * H;
-        for (let q = 0; q < H; q++) {
-          const dcdh = ai * W[rowI + q] + af * W[rowF + q] + ag * W[rowG + q];
-          c.C[out + q] = dcdh;
-          c.A[out + q] = ao * W[rowO + q] + oc * dcdh;
-        }
-        c.D1[r * H + j] = oc * f;
-        c.D2[r * H + j] = f;
+        const at = r * H + j;
+        S[at] = ao;
+        S[BH + at] = oc * ai;
+        S[2 * BH + at] = oc * af;
+        S[3 * BH + at] = oc * ag;
+        S[4 * BH + at] = ai;
+        S[5 * BH + at] = af;
+        S[6 * BH + at] = ag;
+        S[7 * BH + at] = oc * f;
+        S[8 * BH + at] = f;
       }
     }
-    return { kind: 'lstm', batch: B, n, A: c.A, C: c.C, D1: c.D1, D2: c.D2 };
+    return {
+      kind: 'structured',
+      batch: B,
+      n,
+      block: H,
+      weights: this.params.W_hh.data,
+      terms: [
+        { row: 0, col: 0, weight: 3, scale: scale(0) },
+        { row: 0, col: 0, weight: 0, scale: scale(1) },
+        { row: 0, col: 0, weight: 1, scale: scale(2) },
+        { row: 0, col: 0, weight: 2, scale: scale(3) },
+        { row: 1, col: 0, weight: 0, scale: scale(4) },
+        { row: 1, col: 0, weight: 1, scale: scale(5) },
+        { row: 1, col: 0, weight: 2, scale: scale(6) },
+      ],
+      diagonals: [
+        { row: 0, col: 1, scale: scale(7) },
+        { row: 1, col: 1, scale: scale(8) },
+      ],
+    };
   }
 
   vjpState(c: LstmCache, v: Arr, out: Arr): void {

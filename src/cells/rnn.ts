@@ -76,7 +76,9 @@ export class RnnCell implements Cell<RnnCache> {
   }
 
   jacobian(c: RnnCache): Jacobian {
-    return { kind: 'diag-shared', batch: c.batch, n: this.hiddenSize, d: c.dphi, W: this.params.W_hh.data };
+    // one block: diag(φ'(a_t))·W_hh
+    const H = this.hiddenSize;
+    return { kind: 'structured', batch: c.batch, n: H, block: H, weights: this.params.W_hh.data, terms: [{ row: 0, col: 0, weight: 0, scale: c.dphi }], diagonals: [] };
   }
 
   vjpState(c: RnnCache, v: Arr, out: Arr): void {

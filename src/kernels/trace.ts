@@ -1,5 +1,5 @@
 import type { Arr } from '../tensor/dtype.ts';
-import type { Jacobian } from '../tensor/jacobian.ts';
+import { jacobianRowBounds, type Jacobian } from '../tensor/jacobian.ts';
 import { kernels } from '../tensor/ops.ts';
 
 /**
@@ -81,7 +81,7 @@ export const TRACE_SAFE_BOUND = 1e300;
  * An upper bound on max|e_t| given a bound `prevMax` on max|e_{t−1}| (both over the whole
  * batch), for e_t = decay·J_t·e_{t−1} + ∂g(s_t)/∂θ, or NaN/Infinity when no cheap guarantee
  * holds (then the caller scans the trace). It bounds the kernels' accumulators before the
- * per-row scale too (for diag-shared, Σ_k |W[i,k]|·prevMax), so a finite result below
+ * per-row scale too (jacobianRowBounds), so a finite result below
  * TRACE_SAFE_BOUND proves every value of e_t finite. Cost O(B·n²), against the O(B·n⁴) update.
  */
 export function traceMagnitudeBound(J_t: Jacobian, s_t: Arr, decay: number, prevMax: number): number {
@@ -92,51 +92,10 @@ export function traceMagnitudeBound(J_t: Jacobian, s_t: Arr, decay: number, prev
     if (!(v <= inj)) inj = v > inj ? v : NaN;
   }
   if (decay === 0 || prevMax === 0) return inj;
-  let pre = 0; // max row abs-sum of the operand the accumulators see
-  let post = 0; // max row abs-sum of decay·J_b
-  switch (J_t.kind) {
-    case 'dense': {
-      const d = J_t.data;
-      for (let r = 0; r < batch * n; r++) {
-        let s = 0;
-        for (let k = 0; k < n; k++) s += Math.abs(d[r * n + k]);
-        pre = maxNaN(pre, s);
-      }
-      post = decay * pre;
-      break;
-    }
-    case 'diag-shared': {
-      const { W, d } = J_t;
-      for (let i = 0; i < n; i++) {
-        let s = 0;
-        for (let k = 0; k < n; k++) s += Math.abs(W[i * n + k]);
-        pre = maxNaN(pre, s);
-        for (let b = 0; b < batch; b++) post = maxNaN(post, Math.abs(decay * d[b * n + i]) * s);
-      }
-      break;
-    }
-    case 'lstm': {
-      const H = n >> 1;
-      const { A, C, D1, D2 } = J_t;
-      for (let r = 0; r < batch * H; r++) {
-        let sa = Math.abs(D1[r]);
-        let sc = Math.abs(D2[r]);
-        for (let k = 0; k < H; k++) {
-          sa += Math.abs(A[r * H + k]);
-          sc += Math.abs(C[r * H + k]);
-        }
-        pre = maxNaN(pre, maxNaN(sa, sc));
-      }
-      post = decay * pre;
-      break;
-    }
-  }
+  const { pre, post: rowSum } = jacobianRowBounds(J_t);
+  const post = decay * rowSum;
   if (!(pre * prevMax < TRACE_SAFE_BOUND)) return NaN;
   return post * prevMax + inj;
-}
-
-function maxNaN(a: number, b: number): number {
-  return a >= b ? a : b >= a ? b : NaN;
 }
 
 /** max|E[i]| over the first `len` values, or NaN if one of them is not finite. */

@@ -1,13 +1,13 @@
 import type { Arr } from './dtype.ts';
 import type { Backend } from './backend.ts';
-import type { Jacobian } from './jacobian.ts';
+import { jacobianDiagonal, jacobianLeft, jacobianRowScale, planJacobian, type Jacobian } from './jacobian.ts';
 import { scaleBlock } from './cpu/gemm-range.ts';
-import { denseTrace, diagSharedTrace, gemmNN, gemmNT, gemmTN, gemmTT, lstmTrace } from './gpu/kernels.ts';
+import { denseTrace, gemmNN, gemmNT, gemmTN, gemmTT, perExampleLeftTrace, sharedLeftTrace } from './gpu/kernels.ts';
 import { checkGemmArgs, checkJacobianMatmulArgs } from './validate.ts';
 
 /**
  * Backend on gpu.js (an optional peer dependency, imported only by createGpuBackend):
- * jacobianMatmul (all three Jacobian forms) and gemm as gpu.js kernels, one per shape,
+ * jacobianMatmul (both Jacobian forms) and gemm as gpu.js kernels, one per shape,
  * compiled on first use and cached. gpu.js computes in float32 whatever the arrays hold:
  * inputs are rounded to float32, products are summed in float32 (WebGL, WebAssembly) or
  * in float64 then rounded (cpu mode), and alpha, beta are applied on the host in float64.
@@ -75,6 +75,7 @@ export class GpuBackend implements Backend {
   private readonly maxKernels: number;
   private readonly kernels = new Map<string, GpuJsKernel>();
   private readonly staging = new Map<string, Float32Array>();
+  private readonly host = new Map<string, Float64Array>();
 
   /** Use createGpuBackend. */
   constructor(lib: GpuJsModule, gpu: GpuJsInstance, options: GpuBackendOptions) {
@@ -118,21 +119,35 @@ export class GpuBackend implements Backend {
         layers = kernel(this.lib.input(this.float32('J0', J.data, batch * n * n), [n, n, batch]), x) as Rows[];
         break;
       }
-      case 'diag-shared': {
-        const kernel = this.kernel(`diag-shared:${batch}:${n}:${cols}`, diagSharedTrace, output, { n });
-        const d = this.lib.input(this.float32('J0', J.d, batch * n), [n, batch]);
-        const W = this.lib.input(this.float32('J1', J.W, n * n), [n, n]);
-        layers = kernel(d, W, x) as Rows[];
-        break;
-      }
-      case 'lstm': {
-        const H = n / 2;
-        const kernel = this.kernel(`lstm:${batch}:${n}:${cols}`, lstmTrace, output, { H });
-        const A = this.lib.input(this.float32('J0', J.A, batch * H * H), [H, H, batch]);
-        const C = this.lib.input(this.float32('J1', J.C, batch * H * H), [H, H, batch]);
-        const D1 = this.lib.input(this.float32('J2', J.D1, batch * H), [H, batch]);
-        const D2 = this.lib.input(this.float32('J3', J.D2, batch * H), [H, batch]);
-        layers = kernel(A, C, D1, D2, x) as Rows[];
+      case 'structured': {
+        // The plan every backend shares (jacobian.ts): the left operand, row scales and the
+        // diagonal term are laid out on the host, the products run in the kernel.
+        const plan = planJacobian(J);
+        const K = Math.max(plan.K, 1); // gpu.js needs non-empty inputs; a zero column adds nothing
+        const diag = this.hostRows('g', batch * n);
+        if (plan.hasDiagonal) for (let b = 0; b < batch; b++) jacobianDiagonal(J, plan, b, diag.subarray(b * n, (b + 1) * n));
+        else diag.fill(0);
+        const gIn = this.lib.input(this.float32('J2', diag, batch * n), [n, batch]);
+        const dr = Array.from(plan.diagRows);
+        const left = this.hostRows('L', (plan.shared ? 1 : batch) * n * K);
+        left.fill(0);
+        const rows = this.hostRows('rows', n * plan.K);
+        for (let b = 0; b < (plan.shared ? 1 : batch); b++) {
+          jacobianLeft(J, plan, b, rows);
+          for (let i = 0; i < n; i++) for (let k = 0; k < plan.K; k++) left[(b * n + i) * K + k] = rows[i * plan.K + k];
+        }
+        if (plan.shared) {
+          const scale = this.hostRows('s', batch * n);
+          for (let b = 0; b < batch; b++) jacobianRowScale(J, plan, b, 1, scale.subarray(b * n, (b + 1) * n));
+          const kernel = this.kernel(`shared:${batch}:${n}:${K}:${cols}`, sharedLeftTrace, output, { K });
+          const L = this.lib.input(this.float32('J0', left, n * K), [K, n]);
+          const s = this.lib.input(this.float32('J1', scale, batch * n), [n, batch]);
+          layers = kernel(L, s, gIn, dr, x) as Rows[];
+        } else {
+          const kernel = this.kernel(`per-example:${batch}:${n}:${K}:${cols}`, perExampleLeftTrace, output, { K });
+          const L = this.lib.input(this.float32('J0', left, batch * n * K), [K, n, batch]);
+          layers = kernel(L, gIn, dr, x) as Rows[];
+        }
         break;
       }
     }
@@ -170,6 +185,16 @@ export class GpuBackend implements Backend {
     });
     this.kernels.set(key, kernel);
     return kernel;
+  }
+
+  /** A float64 host scratch of `length` elements (reused across calls of one shape). */
+  private hostRows(slot: string, length: number): Float64Array {
+    let buf = this.host.get(slot);
+    if (buf === undefined || buf.length !== length) {
+      buf = new Float64Array(length);
+      this.host.set(slot, buf);
+    }
+    return buf;
   }
 
   /** `a`'s first `length` values as a Float32Array of exactly that length (gpu.js's input format). */

@@ -85,43 +85,30 @@ export class NaiveBackend implements Backend {
           }
         }
         return;
-      case 'diag-shared':
+      case 'structured': {
+        // Y_b += alpha·Σ_q diag(scale_b)·W_q·X_b[col block] + alpha·Σ_q diag(scale_b)·X_b[col block]
+        const m = J.block;
         for (let b = 0; b < batch; b++) {
           const off = b * per;
-          for (let i = 0; i < n; i++) {
-            const di = alpha * J.d[b * n + i];
-            if (di === 0) continue;
-            const yi = off + i * cols;
-            for (let k = 0; k < n; k++) {
-              const a = di * J.W[i * n + k];
-              if (a === 0) continue;
-              const xk = off + k * cols;
-              for (let c = 0; c < cols; c++) Y[yi + c] += a * X[xk + c];
+          for (const q of J.terms) {
+            for (let ii = 0; ii < m; ii++) {
+              const di = alpha * q.scale[b * m + ii];
+              if (di === 0) continue;
+              const yi = off + (q.row * m + ii) * cols;
+              for (let kk = 0; kk < m; kk++) {
+                const a = di * J.weights[q.weight * m * m + ii * m + kk];
+                if (a === 0) continue;
+                const xk = off + (q.col * m + kk) * cols;
+                for (let c = 0; c < cols; c++) Y[yi + c] += a * X[xk + c];
+              }
             }
           }
-        }
-        return;
-      case 'lstm': {
-        const H = n / 2;
-        for (let b = 0; b < batch; b++) {
-          const off = b * per;
-          for (let r = 0; r < H; r++) {
-            const yh = off + r * cols; // row r of the h block
-            const yc = off + (H + r) * cols; // row r of the c block
-            for (let k = 0; k < H; k++) {
-              const a = alpha * J.A[(b * H + r) * H + k];
-              const cc = alpha * J.C[(b * H + r) * H + k];
-              const xk = off + k * cols;
-              if (a !== 0) for (let c = 0; c < cols; c++) Y[yh + c] += a * X[xk + c];
-              if (cc !== 0) for (let c = 0; c < cols; c++) Y[yc + c] += cc * X[xk + c];
-            }
-            const d1 = alpha * J.D1[b * H + r];
-            const d2 = alpha * J.D2[b * H + r];
-            const xc = off + (H + r) * cols;
-            for (let c = 0; c < cols; c++) {
-              const x = X[xc + c];
-              Y[yh + c] += d1 * x;
-              Y[yc + c] += d2 * x;
+          for (const q of J.diagonals) {
+            for (let ii = 0; ii < m; ii++) {
+              const a = alpha * q.scale[b * m + ii];
+              const yi = off + (q.row * m + ii) * cols;
+              const xi = off + (q.col * m + ii) * cols;
+              for (let c = 0; c < cols; c++) Y[yi + c] += a * X[xi + c];
             }
           }
         }

@@ -23,22 +23,29 @@ export function checkJacobianMatmulArgs(J: Jacobian, X: Arr, Y: Arr, cols: numbe
     case 'dense':
       need('J.data', J.data, batch * n * n);
       return;
-    case 'diag-shared':
-      need('J.d', J.d, batch * n);
-      need('J.W', J.W, n * n);
-      return;
-    case 'lstm': {
-      if (n % 2 !== 0) throw new Error(`jacobianMatmul: an lstm Jacobian needs an even n = 2H, received ${n}`);
-      const H = n / 2;
-      need('J.A', J.A, batch * H * H);
-      need('J.C', J.C, batch * H * H);
-      need('J.D1', J.D1, batch * H);
-      need('J.D2', J.D2, batch * H);
+    case 'structured': {
+      const m = J.block;
+      if (!isSize(m) || m === 0 || n % m !== 0) throw new Error(`jacobianMatmul: a structured Jacobian needs a block size that divides n = ${n}, received ${m}`);
+      const blocks = n / m;
+      const weights = Math.floor(J.weights.length / (m * m));
+      J.terms.forEach((q, i) => {
+        checkBlock(`J.terms[${i}]`, q.row, q.col, blocks);
+        if (!isSize(q.weight) || q.weight >= weights) throw new Error(`jacobianMatmul: J.terms[${i}].weight: expected an index below ${weights} (J.weights holds ${J.weights.length} values, m = ${m}), received ${q.weight}`);
+        need(`J.terms[${i}].scale`, q.scale, batch * m);
+      });
+      J.diagonals.forEach((q, i) => {
+        checkBlock(`J.diagonals[${i}]`, q.row, q.col, blocks);
+        need(`J.diagonals[${i}].scale`, q.scale, batch * m);
+      });
       return;
     }
     default:
       throw new Error(`jacobianMatmul: unknown Jacobian kind ${JSON.stringify((J as { kind: unknown }).kind)}`);
   }
+}
+
+function checkBlock(name: string, row: number, col: number, blocks: number): void {
+  if (!isSize(row) || row >= blocks || !isSize(col) || col >= blocks) throw new Error(`jacobianMatmul: ${name}: row and col must be block indices below ${blocks}, received ${row}, ${col}`);
 }
 
 function need(name: string, a: Arr, length: number): void {

@@ -158,30 +158,46 @@ export class WorkersBackend implements Backend {
   /** `a` itself when it is in shared memory, else a shared staging copy (filled when copyIn). */
   private share(slot: string, a: Arr, length: number, copyIn: boolean): Arr {
     if (isShared(a)) return a;
-    const bytes = length * a.BYTES_PER_ELEMENT;
+    const view = this.stage(slot, a instanceof Float32Array ? 'float32' : 'float64', length);
+    if (copyIn) view.set(a.subarray(0, length));
+    return view;
+  }
+
+  /** A shared staging array of `length` elements for one slot (reused, grown geometrically). */
+  private stage(slot: string, dtype: 'float32' | 'float64', length: number): Arr {
+    const bytes = length * (dtype === 'float32' ? 4 : 8);
     let buf = this.staging.get(slot);
     if (buf === undefined || buf.byteLength < bytes) {
       buf = new SharedArrayBuffer(Math.max(bytes, buf === undefined ? 0 : Math.min(2 * buf.byteLength, bytes + (1 << 24))));
       this.staging.set(slot, buf);
     }
-    const view = a instanceof Float32Array ? new Float32Array(buf, 0, length) : new Float64Array(buf, 0, length);
-    if (copyIn) view.set(a.subarray(0, length));
-    return view;
+    return dtype === 'float32' ? new Float32Array(buf, 0, length) : new Float64Array(buf, 0, length);
   }
 
   private shareJacobian(J: Jacobian): JacobianRef {
     const { batch, n } = J;
-    const ref = (slot: string, a: Arr, length: number): ArrayRef => refOf(this.share(slot, a, length, true), length);
-    switch (J.kind) {
-      case 'dense':
-        return { kind: 'dense', batch, n, data: ref('J0', J.data, batch * n * n) };
-      case 'diag-shared':
-        return { kind: 'diag-shared', batch, n, d: ref('J0', J.d, batch * n), W: ref('J1', J.W, n * n) };
-      case 'lstm': {
-        const H = n / 2;
-        return { kind: 'lstm', batch, n, A: ref('J0', J.A, batch * H * H), C: ref('J1', J.C, batch * H * H), D1: ref('J2', J.D1, batch * H), D2: ref('J3', J.D2, batch * H) };
-      }
+    if (J.kind === 'dense') return { kind: 'dense', batch, n, data: refOf(this.share('J', J.data, batch * n * n, true), batch * n * n) };
+    // weights, then every term's and diagonal's scales, in one shared array (jacobianOf reads it back)
+    const per = batch * J.block;
+    const weightsLength = J.weights.length;
+    const length = weightsLength + (J.terms.length + J.diagonals.length) * per;
+    const data = this.stage('J', J.weights instanceof Float32Array ? 'float32' : 'float64', length);
+    data.set(J.weights);
+    let at = weightsLength;
+    for (const q of [...J.terms, ...J.diagonals]) {
+      data.set(q.scale.subarray(0, per), at);
+      at += per;
     }
+    return {
+      kind: 'structured',
+      batch,
+      n,
+      block: J.block,
+      weightsLength,
+      data: refOf(data, length),
+      terms: J.terms.map(({ row, col, weight }) => ({ row, col, weight })),
+      diagonals: J.diagonals.map(({ row, col }) => ({ row, col })),
+    };
   }
 }
 

@@ -163,7 +163,7 @@ test('gpu.js on WebGL2 computes the same trace update as the JS backend (float32
   const check = await page.evaluate(() => window.bpLambdaDemo.gpuCheck());
   console.log(`# gpu.js mode ${check.mode}: ${check.results.map((r) => `${r.kind} max|Δ| ${r.maxAbsDiff.toExponential(2)} (max|ref| ${r.maxAbsRef.toFixed(2)})`).join(', ')}`);
   assert.equal(check.mode, 'webgl2');
-  assert.deepEqual(check.results.map((r) => r.kind), ['diag-shared', 'dense', 'lstm']);
+  assert.deepEqual(check.results.map((r) => r.kind), ['dense', 'rnn', 'lstm']);
   for (const r of check.results) {
     assert.ok(r.maxAbsDiff <= 1e-5 * Math.max(1, r.maxAbsRef), `${r.kind}: max |Δ| = ${r.maxAbsDiff}`);
     assert.ok(r.maxAbsDiff > 0 || r.maxAbsRef === 0, `${r.kind}: a float32 GPU result is expected to differ slightly from float64`);
@@ -178,7 +178,7 @@ test('the published bundles: dist/browser/gpu-backend.js with gpu.js\'s browser 
   const report = await page.evaluate(() => window.gpuLibReport);
   assert.deepEqual(report.errors, []);
   assert.equal(report.mode, 'webgl2');
-  assert.deepEqual(report.results.map((r) => [r.kind, r.ok]), [['diag-shared', true], ['dense', true], ['lstm', true]]);
+  assert.deepEqual(report.results.map((r) => [r.kind, r.ok]), [['dense', true], ['rnn', true], ['lstm', true]]);
   assert.deepEqual(errors, []);
   await page.close();
 });

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { createGpuBackend } from '../../src/tensor/gpu-backend.ts';
-import { checkGemm, checkJacobianMatmul, FLOAT32_ACCUMULATION, gemmProblem, gemmProperty, jacobianProblem, jacobianProperty } from './reference.ts';
+import { checkGemm, checkJacobianMatmul, FLOAT32_ACCUMULATION, FORMS, gemmProblem, gemmProperty, jacobianProblem, jacobianProperty } from './reference.ts';
 
 // gpu.js modes that run in Node without a GPU or the native `gl` addon: 'cpu' (kernels
 // translated to JavaScript) and 'webasm' (WebAssembly, f32x4 SIMD), which 'gpu' picks here.
@@ -19,12 +19,12 @@ for (const mode of ['cpu', 'webasm'] as const) {
       gemmProperty(gpu, FLOAT32_ACCUMULATION, { maxM: 9, maxN: 9, maxK: 12, numRuns: 40 });
     });
 
-    it('jacobianMatmul against the float64 reference (dense, diag-shared, lstm)', () => {
+    it('jacobianMatmul against the float64 reference (dense and every structured form)', () => {
       jacobianProperty(gpu, FLOAT32_ACCUMULATION, { maxBatch: 3, maxSize: 8, maxCols: 20, numRuns: 40 });
     });
 
     it('trace-sized problems, a cached kernel reused across calls', () => {
-      for (const form of ['dense', 'diag-shared', 'lstm'] as const) {
+      for (const form of FORMS) {
         for (const seed of [1, 2]) {
           checkJacobianMatmul(gpu, jacobianProblem({ form, batch: 3, size: 6, cols: 6 * 13 + 1, alpha: 0.9, beta: seed === 2 ? 0.5 : 0, dtype: 'float64', seed }), FLOAT32_ACCUMULATION);
         }

@@ -6,6 +6,7 @@ import { NaiveBackend } from '../../src/tensor/naive-backend.ts';
 import { JsRangeKernels } from '../../src/tensor/cpu/range-kernels.ts';
 import {
   assertSameBits,
+  caseStateSize,
   checkJacobianMatmul,
   FLOAT64_ACCUMULATION,
   gemmCaseArb,
@@ -28,14 +29,14 @@ describe('JsBackend (blocked pure-JS kernels) against the float64 reference', ()
     gemmProperty(js, FLOAT64_ACCUMULATION, { maxM: 70, maxN: 300, maxK: 5, numRuns: 20 });
   });
 
-  it('jacobianMatmul: dense, diag-shared and lstm forms, random batch, n, cols', () => {
+  it('jacobianMatmul: dense and structured forms (every plan), random batch, n, cols', () => {
     jacobianProperty(js, FLOAT64_ACCUMULATION, { maxBatch: 4, maxSize: 13, maxCols: 30, numRuns: 300 });
   });
 
   it('jacobianMatmul: the trace shape cols = n·(n+1)', () => {
     fc.assert(
       fc.property(jacobianCaseArb({ maxBatch: 3, maxSize: 10, maxCols: 1 }), (c) => {
-        const n = c.form === 'lstm' ? 2 * c.size : c.size;
+        const n = caseStateSize(c);
         checkJacobianMatmul(js, jacobianProblem({ ...c, cols: n * (n + 1) }), FLOAT64_ACCUMULATION);
       }),
       { numRuns: 30 },
@@ -53,7 +54,12 @@ describe('JsBackend (blocked pure-JS kernels) against the float64 reference', ()
     const buf = new Float64Array(8);
     const J = { kind: 'dense' as const, batch: 1, n: 2, data: new Float64Array(4) };
     assert.throws(() => js.jacobianMatmul(J, buf.subarray(0, 4), buf.subarray(2, 6), 2, 1, 0), /overlap/);
-    assert.throws(() => js.jacobianMatmul({ kind: 'lstm', batch: 1, n: 3, A: new Float64Array(1), C: new Float64Array(1), D1: new Float64Array(1), D2: new Float64Array(1) }, new Float64Array(9), new Float64Array(9), 3, 1, 0), /even n/);
+    const structured = (over: object) => ({ kind: 'structured' as const, batch: 1, n: 4, block: 2, weights: new Float64Array(4), terms: [{ row: 1, col: 0, weight: 0, scale: new Float64Array(2) }], diagonals: [], ...over });
+    const XY = () => [new Float64Array(8), new Float64Array(8)] as const;
+    assert.throws(() => js.jacobianMatmul(structured({ block: 3 }), ...XY(), 2, 1, 0), /block size that divides n = 4, received 3/);
+    assert.throws(() => js.jacobianMatmul(structured({ terms: [{ row: 2, col: 0, weight: 0, scale: new Float64Array(2) }] }), ...XY(), 2, 1, 0), /J\.terms\[0\]: row and col must be block indices below 2, received 2, 0/);
+    assert.throws(() => js.jacobianMatmul(structured({ terms: [{ row: 0, col: 0, weight: 1, scale: new Float64Array(2) }] }), ...XY(), 2, 1, 0), /J\.terms\[0\]\.weight: expected an index below 1/);
+    assert.throws(() => js.jacobianMatmul(structured({ diagonals: [{ row: 0, col: 1, scale: new Float64Array(1) }] }), ...XY(), 2, 1, 0), /J\.diagonals\[0\]\.scale needs 2 elements, received 1/);
   });
 });
 

@@ -10,8 +10,15 @@ import type { Backend } from '../../src/tensor/backend.ts';
 import type { Arr, DType } from '../../src/tensor/dtype.ts';
 import type { Jacobian } from '../../src/tensor/jacobian.ts';
 
-export type Form = Jacobian['kind'];
-export const FORMS: readonly Form[] = ['dense', 'diag-shared', 'lstm'];
+/**
+ * The Jacobians the properties draw: dense; structured with one term per row block (the
+ * shared plan, as a vanilla RNN); structured with several terms in one column block and
+ * diagonals in another (as an LSTM over [h; c]); structured with diagonals inside the terms'
+ * columns (as a GRU); and structured with a random layout of blocks, terms and diagonals
+ * (every plan, conflicts included).
+ */
+export type Form = 'dense' | 'one-term' | 'gated' | 'folded' | 'random';
+export const FORMS: readonly Form[] = ['dense', 'one-term', 'gated', 'folded', 'random'];
 
 /** A small seeded generator (mulberry32): uniform in [−1, 1), with some exact zeros. */
 export function filler(seed: number, zeroFraction = 0): (a: Arr) => Arr {
@@ -58,17 +65,29 @@ export function refGemm(transA: boolean, transB: boolean, M: number, N: number, 
   return { value, bound };
 }
 
-/** J_b[i][k] from the definition of each form. */
-export function refEntry(J: Jacobian, b: number, i: number, k: number): number {
+/** J_b[i][k] from the definition of each form (jacobian.ts); with `abs`, the sum of the contributions' magnitudes. */
+export function refEntry(J: Jacobian, b: number, i: number, k: number, abs = false): number {
   const n = J.n;
-  if (J.kind === 'dense') return J.data[b * n * n + i * n + k];
-  if (J.kind === 'diag-shared') return J.d[b * n + i] * J.W[i * n + k];
-  const H = n / 2;
-  const top = i < H;
-  const r = top ? i : i - H;
-  if (k < H) return top ? J.A[b * H * H + r * H + k] : J.C[b * H * H + r * H + k];
-  if (k - H !== r) return 0;
-  return top ? J.D1[b * H + r] : J.D2[b * H + r];
+  const f = abs ? Math.abs : (v: number) => v;
+  if (J.kind === 'dense') return f(J.data[b * n * n + i * n + k]);
+  const m = J.block;
+  let v = 0;
+  for (const q of J.terms) {
+    if (i < q.row * m || i >= (q.row + 1) * m || k < q.col * m || k >= (q.col + 1) * m) continue;
+    const ii = i - q.row * m;
+    const kk = k - q.col * m;
+    v += f(q.scale[b * m + ii] * J.weights[q.weight * m * m + ii * m + kk]);
+  }
+  for (const q of J.diagonals) {
+    if (i - q.row * m !== k - q.col * m || i < q.row * m || i >= (q.row + 1) * m) continue;
+    v += f(q.scale[b * m + i - q.row * m]);
+  }
+  return v;
+}
+
+/** Roundings one output element may see: n products, plus the summed contributions of each entry. */
+export function refRoundings(J: Jacobian): number {
+  return J.kind === 'dense' ? J.n : J.n + J.terms.length + J.diagonals.length;
 }
 
 /** Y_b ← alpha·J_b·X_b + beta·Y_b for every example, with the per-element error scale. */
@@ -77,16 +96,22 @@ export function refJacobianMatmul(J: Jacobian, X: Arr, Y: Arr, cols: number, alp
   const value = new Float64Array(batch * n * cols);
   const bound = new Float64Array(batch * n * cols);
   const Jb = new Float64Array(n * n);
+  const Jabs = new Float64Array(n * n);
   for (let b = 0; b < batch; b++) {
-    for (let i = 0; i < n; i++) for (let k = 0; k < n; k++) Jb[i * n + k] = refEntry(J, b, i, k);
+    for (let i = 0; i < n; i++) {
+      for (let k = 0; k < n; k++) {
+        Jb[i * n + k] = refEntry(J, b, i, k);
+        Jabs[i * n + k] = refEntry(J, b, i, k, true);
+      }
+    }
     for (let i = 0; i < n; i++) {
       for (let c = 0; c < cols; c++) {
         let s = 0;
         let m = 0;
         for (let k = 0; k < n; k++) {
-          const p = Jb[i * n + k] * X[(b * n + k) * cols + c];
-          s += p;
-          m += Math.abs(p);
+          const x = X[(b * n + k) * cols + c];
+          s += Jb[i * n + k] * x;
+          m += Jabs[i * n + k] * Math.abs(x);
         }
         const at = (b * n + i) * cols + c;
         const y = beta === 0 ? 0 : beta * Y[at];
@@ -116,7 +141,7 @@ export interface GemmCase {
 export interface JacobianCase {
   form: Form;
   batch: number;
-  /** n for dense and diag-shared; H (n = 2H) for lstm */
+  /** n for dense; the block size m for the structured forms */
   size: number;
   cols: number;
   alpha: number;
@@ -186,21 +211,20 @@ export function jacobianProblem(c: JacobianCase, alloc: (dtype: DType, length: n
   if (c.form === 'dense') {
     n = c.size;
     J = { kind: 'dense', batch, n, data: fill(make(dtype, batch * n * n)) };
-  } else if (c.form === 'diag-shared') {
-    n = c.size;
-    // d with many zeros (dead relu units): exercises the skipped row blocks.
-    J = { kind: 'diag-shared', batch, n, d: filler(c.seed ^ 0x5bd1e995, 0.4)(make(dtype, batch * n)), W: fill(make(dtype, n * n)) };
   } else {
-    const H = c.size;
-    n = 2 * H;
+    const m = c.size;
+    const layout = structuredLayout(c.form, c.seed);
+    n = m * layout.blocks;
+    // scales with many zeros (dead relu units, saturated gates): exercises the skipped row blocks
+    const scales = filler(c.seed ^ 0x5bd1e995, 0.4);
     J = {
-      kind: 'lstm',
+      kind: 'structured',
       batch,
       n,
-      A: fill(make(dtype, batch * H * H)),
-      C: fill(make(dtype, batch * H * H)),
-      D1: fill(make(dtype, batch * H)),
-      D2: fill(make(dtype, batch * H)),
+      block: m,
+      weights: fill(make(dtype, layout.weights * m * m)),
+      terms: layout.terms.map(([row, col, weight]) => ({ row, col, weight, scale: scales(make(dtype, batch * m)) })),
+      diagonals: layout.diagonals.map(([row, col]) => ({ row, col, scale: fill(make(dtype, batch * m)) })),
     };
   }
   const X = fill(alloc(dtype, batch * n * cols));
@@ -208,6 +232,41 @@ export function jacobianProblem(c: JacobianCase, alloc: (dtype: DType, length: n
   if (c.beta === 0) Y.fill(NaN);
   else fill(Y);
   return { c, J, X, Y };
+}
+
+/** n of a case's Jacobian. */
+export function caseStateSize(c: { form: Form; size: number; seed: number }): number {
+  return c.form === 'dense' ? c.size : c.size * structuredLayout(c.form, c.seed).blocks;
+}
+
+interface Layout {
+  blocks: number;
+  weights: number;
+  terms: [number, number, number][];
+  diagonals: [number, number][];
+}
+
+/** Block layouts: fixed ones shaped like the cells', and random ones (seeded). */
+function structuredLayout(form: Exclude<Form, 'dense'>, seed: number): Layout {
+  if (form === 'one-term') return { blocks: 1, weights: 1, terms: [[0, 0, 0]], diagonals: [] };
+  if (form === 'gated') {
+    return {
+      blocks: 2,
+      weights: 4,
+      terms: [[0, 0, 3], [0, 0, 0], [0, 0, 1], [0, 0, 2], [1, 0, 0], [1, 0, 1], [1, 0, 2]],
+      diagonals: [[0, 1], [1, 1]],
+    };
+  }
+  if (form === 'folded') return { blocks: 1, weights: 3, terms: [[0, 0, 0], [0, 0, 1], [0, 0, 2]], diagonals: [[0, 0]] };
+  const u = filler(seed ^ 0x2545f491);
+  const draw = (k: number): number => Math.min(k - 1, Math.floor(((u(new Float64Array(1))[0] + 1) / 2) * k));
+  const blocks = 1 + draw(3);
+  const weights = 1 + draw(3);
+  const terms: [number, number, number][] = [];
+  const diagonals: [number, number][] = [];
+  for (let q = draw(5); q > 0; q--) terms.push([draw(blocks), draw(blocks), draw(weights)]);
+  for (let q = draw(5); q > 0; q--) diagonals.push([draw(blocks), draw(blocks)]);
+  return { blocks, weights, terms, diagonals };
 }
 
 // ---------------------------------------------------------------------------------------
@@ -249,7 +308,7 @@ export function checkJacobianMatmul(backend: Backend, p: JacobianProblem, tol: T
   const want = refJacobianMatmul(p.J, p.X, p.Y, cols, alpha, beta);
   const X0 = p.X.slice();
   backend.jacobianMatmul(p.J, p.X, p.Y, cols, alpha, beta);
-  assertClose(`${backend.name} jacobianMatmul ${JSON.stringify(p.c)}`, p.Y, want.value, want.bound, tol(dtype, p.J.n));
+  assertClose(`${backend.name} jacobianMatmul ${JSON.stringify(p.c)}`, p.Y, want.value, want.bound, tol(dtype, refRoundings(p.J)));
   assert.deepEqual(p.X, X0, 'jacobianMatmul must not modify X');
 }
 

@@ -110,7 +110,7 @@ describe('workers backend', () => {
     const a = wasmWorkers.alloc('float32', 10);
     assert.ok(a instanceof Float32Array && a.buffer instanceof SharedArrayBuffer && a.length === 10);
     // a trace-sized problem with a plain (non-shared) Y and beta ≠ 0 (Y copied in and out)
-    checkJacobianMatmul(wasmWorkers, jacobianProblem({ form: 'lstm', batch: 3, size: 5, cols: 110, alpha: 0.9, beta: 0.5, dtype: 'float64', seed: 3 }), FLOAT64_ACCUMULATION);
+    checkJacobianMatmul(wasmWorkers, jacobianProblem({ form: 'gated', batch: 3, size: 5, cols: 110, alpha: 0.9, beta: 0.5, dtype: 'float64', seed: 3 }), FLOAT64_ACCUMULATION);
   });
 
   it('small problems run inline with the default threshold, with the same results', async () => {

@@ -40,7 +40,7 @@ export const SLOT = {
   left: 0,
   /** per-row output scale */
   scale: 1,
-  /** per-row diagonal coefficient (lstm) */
+  /** per-row diagonal coefficient (structured Jacobians) */
   diag: 2,
   /** a transposed chunk of the right operand (gemm with transB) */
   right: 3,
@@ -48,4 +48,6 @@ export const SLOT = {
   row: 4,
   /** float64 accumulator row (gemm vector path) */
   acc: 5,
+  /** a structured Jacobian's left operand, row-major, before packing */
+  rows: 6,
 } as const;

@@ -27,40 +27,35 @@ export function denseTrace(this: KernelThis, J: Grid3, X: Grid3): number {
   return s;
 }
 
-/** Output [cols, n, batch]: d_b[i]·(W·X_b)[i, c], W (n×n) shared by the batch. */
-export function diagSharedTrace(this: KernelThis, d: Grid2, W: Grid2, X: Grid3): number {
+/**
+ * Output [cols, n, batch]: s_b[i]·(Σ_{k<K} L[i][k]·X_b[k, c] + g_b[i]·X_b[dr[i], c]) with the
+ * left operand L (n×K) shared by the batch (a structured Jacobian's shared plan, jacobian.ts).
+ */
+export function sharedLeftTrace(this: KernelThis, L: Grid2, s: Grid2, g: Grid2, dr: number[], X: Grid3): number {
   const c = this.thread.x;
   const i = this.thread.y;
   const b = this.thread.z;
-  let s = 0;
-  for (let k = 0; k < this.constants.n; k++) {
-    s += W[i][k] * X[b][k][c];
+  let acc = 0;
+  for (let k = 0; k < this.constants.K; k++) {
+    acc += L[i][k] * X[b][k][c];
   }
-  return d[b][i] * s;
+  acc += g[b][i] * X[b][dr[i]][c];
+  return s[b][i] * acc;
 }
 
 /**
- * Output [cols, 2H, batch]: rows i < H are (A_b·X_h + D1_b ⊙ X_c)[i, c], rows i ≥ H are
- * (C_b·X_h + D2_b ⊙ X_c)[i − H, c] (X_h = rows 0..H−1 of X_b, X_c = rows H..2H−1).
+ * Output [cols, n, batch]: Σ_{k<K} L_b[i][k]·X_b[k, c] + g_b[i]·X_b[dr[i], c] with one left
+ * operand per example (a structured Jacobian's per-example plan, jacobian.ts).
  */
-export function lstmTrace(this: KernelThis, A: Grid3, C: Grid3, D1: Grid2, D2: Grid2, X: Grid3): number {
+export function perExampleLeftTrace(this: KernelThis, L: Grid3, g: Grid2, dr: number[], X: Grid3): number {
   const c = this.thread.x;
   const i = this.thread.y;
   const b = this.thread.z;
-  const H = this.constants.H;
-  let s = 0;
-  if (i < H) {
-    for (let k = 0; k < this.constants.H; k++) {
-      s += A[b][i][k] * X[b][k][c];
-    }
-    s += D1[b][i] * X[b][i + H][c];
-  } else {
-    for (let k = 0; k < this.constants.H; k++) {
-      s += C[b][i - H][k] * X[b][k][c];
-    }
-    s += D2[b][i - H] * X[b][i][c];
+  let acc = 0;
+  for (let k = 0; k < this.constants.K; k++) {
+    acc += L[b][i][k] * X[b][k][c];
   }
-  return s;
+  return acc + g[b][i] * X[b][dr[i]][c];
 }
 
 /** Output [N, M]: (A·B)[i, j], A stored M×K, B stored K×N. */

@@ -1,5 +1,5 @@
 import { alloc as plainAlloc, type Arr, type DType } from '../dtype.ts';
-import type { Jacobian } from '../jacobian.ts';
+import { jacobianDiagonal, jacobianLeft, jacobianRowScale, planJacobian, type DenseJacobian, type Jacobian, type StructuredJacobian } from '../jacobian.ts';
 import { packColumns, packRows, paddedRows, zeroPadding } from '../cpu/packed-matmul.ts';
 import { JsRangeKernels, type RangeKernels } from '../cpu/range-kernels.ts';
 import { instantiateKernels, type KernelExports } from './load.ts';
@@ -68,6 +68,7 @@ export class WasmRangeKernels implements RangeKernels {
    */
   private userBase = -1;
   private userNext = 0;
+  private rows = new Float64Array(0);
 
   constructor(module: WebAssembly.Module, options: WasmKernelOptions = {}) {
     this.exports = instantiateKernels(module);
@@ -137,7 +138,8 @@ export class WasmRangeKernels implements RangeKernels {
     const pack = single ? this.exports.packStripsF32 : this.exports.packStripsF64;
     const S = single ? 8 : 4;
     const np = paddedRows(n);
-    const K = J.kind === 'lstm' ? n >> 1 : n;
+    const plan = J.kind === 'structured' ? planJacobian(J) : null;
+    const K = plan === null ? n : plan.K;
     const width = Math.min(roundUp(c1 - c0, S), Math.max(2 * S, Math.floor(CHUNK / n / S) * S));
     const lay = this.prepare(single ? 4 : 8, n, K, n, width);
     if (lay === null) {
@@ -152,37 +154,32 @@ export class WasmRangeKernels implements RangeKernels {
     const directMatmul = single ? this.exports.matmulDirectF32 : this.exports.matmulDirectF64;
     const { Lv, scaleV, diagV, diagRowsV } = lay;
     const per = n * cols;
-    let diagAt = 0;
     // Per-row scale, packed left operand and diagonal term, as in cpu/jacobian-range.ts.
     zeroPadding(n, K, Lv);
-    if (J.kind === 'diag-shared') {
-      packRows(J.W, 0, n, n, n, Lv, 0);
-      scaleV.fill(0, n, np);
-    } else {
-      scaleV.fill(alpha, 0, np);
-    }
-    if (J.kind === 'lstm') {
-      const H = K;
-      for (let i = 0; i < n; i++) diagRowsV[i] = H + (i < H ? i : i - H);
-      for (let i = n; i < np; i++) {
-        diagRowsV[i] = 0;
-        diagV[i] = 0;
-      }
+    scaleV.fill(plan === null ? alpha : 0, 0, np);
+    let diagAt = 0;
+    if (plan !== null && plan.hasDiagonal) {
+      diagRowsV.set(plan.diagRows);
+      diagRowsV.fill(0, n, np);
+      diagV.fill(0, n, np);
       diagAt = lay.diag;
     }
+    const rows = plan === null ? null : this.rowsScratch(n * K);
+    if (plan !== null && rows !== null && plan.shared) {
+      jacobianLeft(J as StructuredJacobian, plan, 0, rows);
+      packRows(rows, 0, K, n, K, Lv, 0);
+    }
     for (let b = b0; b < b1; b++) {
-      if (J.kind === 'dense') {
-        packRows(J.data, b * n * n, n, n, n, Lv, 0);
-      } else if (J.kind === 'diag-shared') {
-        for (let i = 0; i < n; i++) scaleV[i] = alpha * J.d[b * n + i];
+      if (plan === null || rows === null) {
+        packRows((J as DenseJacobian).data, b * n * n, n, n, n, Lv, 0);
       } else {
-        const H = K;
-        packRows(J.A, b * H * H, H, H, H, Lv, 0);
-        packRows(J.C, b * H * H, H, H, H, Lv, H);
-        for (let r = 0; r < H; r++) {
-          diagV[r] = J.D1[b * H + r];
-          diagV[H + r] = J.D2[b * H + r];
+        const JS = J as StructuredJacobian;
+        if (!plan.shared) {
+          jacobianLeft(JS, plan, b, rows);
+          packRows(rows, 0, K, n, K, Lv, 0);
         }
+        jacobianRowScale(JS, plan, b, alpha, scaleV);
+        if (diagAt !== 0) jacobianDiagonal(JS, plan, b, diagV);
       }
       // whole strips: packed straight from X (no staging copy), written straight into Y
       for (let cs = c0; cs < c0 + wMain; cs += width) {
@@ -194,7 +191,7 @@ export class WasmRangeKernels implements RangeKernels {
       for (let cs = c0 + wMain; cs < c1; cs += width) {
         const w = Math.min(width, c1 - cs);
         const strips = Math.ceil(w / S);
-        // R ← X_b[:, cs..cs+w−1], all n rows (the lstm diagonal term reads the c rows)
+        // R ← X_b[:, cs..cs+w−1], all n rows (the diagonal term may read any of them)
         stageRows(X, b * per + cs, cols, n, w, lay.Tv);
         pack(lay.T, w, 1, n, w, lay.R);
         matmul(n, K, lay.L, lay.R, n, lay.O, strips * S, strips, lay.scale, diagAt, lay.diagRows);
@@ -226,6 +223,12 @@ export class WasmRangeKernels implements RangeKernels {
     const view = esz === 4 ? new Float32Array(buffer, at, length) : new Float64Array(buffer, at, length);
     view.fill(0);
     return view;
+  }
+
+  /** A float64 scratch of at least `length` elements for a structured Jacobian's left operand (JS memory). */
+  private rowsScratch(length: number): Float64Array {
+    if (this.rows.length < length) this.rows = new Float64Array(length);
+    return this.rows;
   }
 
   /** Whether the array is a view of this instance's memory (so the kernels can use it in place). */

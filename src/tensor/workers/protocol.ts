@@ -67,10 +67,22 @@ export interface GemmTask {
   chunks: Chunks;
 }
 
+/**
+ * A Jacobian in shared memory. A structured one travels as one array: its weights, then each
+ * term's scales, then each diagonal's (batch·block values each), in their listed order.
+ */
 export type JacobianRef =
   | { kind: 'dense'; batch: number; n: number; data: ArrayRef }
-  | { kind: 'diag-shared'; batch: number; n: number; d: ArrayRef; W: ArrayRef }
-  | { kind: 'lstm'; batch: number; n: number; A: ArrayRef; C: ArrayRef; D1: ArrayRef; D2: ArrayRef };
+  | {
+      kind: 'structured';
+      batch: number;
+      n: number;
+      block: number;
+      weightsLength: number;
+      data: ArrayRef;
+      terms: { row: number; col: number; weight: number }[];
+      diagonals: { row: number; col: number }[];
+    };
 
 export interface JacobianTask {
   type: 'jacobian';
@@ -100,14 +112,14 @@ export function viewOf(r: ArrayRef): Arr {
 }
 
 export function jacobianOf(r: JacobianRef): Jacobian {
-  switch (r.kind) {
-    case 'dense':
-      return { kind: 'dense', batch: r.batch, n: r.n, data: viewOf(r.data) };
-    case 'diag-shared':
-      return { kind: 'diag-shared', batch: r.batch, n: r.n, d: viewOf(r.d), W: viewOf(r.W) };
-    case 'lstm':
-      return { kind: 'lstm', batch: r.batch, n: r.n, A: viewOf(r.A), C: viewOf(r.C), D1: viewOf(r.D1), D2: viewOf(r.D2) };
-  }
+  if (r.kind === 'dense') return { kind: 'dense', batch: r.batch, n: r.n, data: viewOf(r.data) };
+  const data = viewOf(r.data);
+  const per = r.batch * r.block;
+  let at = r.weightsLength;
+  const next = (): Arr => data.subarray(at, (at += per));
+  const terms = r.terms.map((q) => ({ ...q, scale: next() }));
+  const diagonals = r.diagonals.map((q) => ({ ...q, scale: next() }));
+  return { kind: 'structured', batch: r.batch, n: r.n, block: r.block, weights: data.subarray(0, r.weightsLength), terms, diagonals };
 }
 
 /** The block [first0, first1) × [c0, c1) of chunk number i. */

@@ -14,10 +14,21 @@ export interface WireArray {
 
 export type WireCase =
   | { op: 'gemm'; transA: boolean; transB: boolean; M: number; N: number; K: number; alpha: number; beta: number; A: WireArray; B: WireArray; C: WireArray }
-  | { op: 'jacobian'; J: { kind: Jacobian['kind']; batch: number; n: number; arrays: Record<string, WireArray> }; X: WireArray; Y: WireArray; cols: number; alpha: number; beta: number };
+  | { op: 'jacobian'; J: unknown; X: WireArray; Y: WireArray; cols: number; alpha: number; beta: number };
 
 function arr(w: WireArray): Arr {
   return w.dtype === 'float32' ? Float32Array.from(w.values) : Float64Array.from(w.values);
+}
+
+/** A Jacobian sent as JSON: every typed array became a WireArray (see the test's `toWire`). */
+function fromWire(v: unknown): unknown {
+  if (Array.isArray(v)) return v.map(fromWire);
+  if (v !== null && typeof v === 'object') {
+    const o = v as Record<string, unknown>;
+    if (Array.isArray(o.values) && (o.dtype === 'float32' || o.dtype === 'float64')) return arr(o as unknown as WireArray);
+    return Object.fromEntries(Object.entries(o).map(([k, x]) => [k, fromWire(x)]));
+  }
+  return v;
 }
 
 async function runGpuCases(mode: GpuMode, cases: WireCase[]): Promise<{ mode: string; outputs: number[][] }> {
@@ -29,8 +40,7 @@ async function runGpuCases(mode: GpuMode, cases: WireCase[]): Promise<{ mode: st
       gpu.gemm(c.transA, c.transB, c.M, c.N, c.K, c.alpha, arr(c.A), arr(c.B), c.beta, C);
       outputs.push(Array.from(C));
     } else {
-      const a = Object.fromEntries(Object.entries(c.J.arrays).map(([k, v]) => [k, arr(v)]));
-      const J = { kind: c.J.kind, batch: c.J.batch, n: c.J.n, ...a } as unknown as Jacobian;
+      const J = fromWire(c.J) as Jacobian;
       const Y = arr(c.Y);
       gpu.jacobianMatmul(J, arr(c.X), Y, c.cols, c.alpha, c.beta);
       outputs.push(Array.from(Y));
