@@ -13,8 +13,8 @@ import type { Arr } from './dtype.ts';
  *               + Σ_{diagonals q with (row, col) = (r, c)} diag(q.scale_b)
  *
  *   where W_w (m×m, row-major) sits at weights[w·m·m ..] and is the same for every example,
- *   and q.scale_b = q.scale[b·m .. b·m + m − 1]. A vanilla RNN is one term (diag(φ'(a))·W_hh);
- *   an LSTM, a GRU and most gated cells are a few terms over the gate blocks of W_hh plus
+ *   and q.scale_b = q.scale[b·m .. b·m + m − 1]. A cell without gates is one term
+ *   (diag(φ'(a))·W_hh); gated cells are a few terms over the gate blocks of W_hh plus
  *   diagonals. Kernels exploit the form (a shared left operand, per-example materialisation of
  *   the summed blocks, diagonal terms folded into the same accumulators) without knowing what
  *   the blocks mean.
