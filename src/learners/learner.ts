@@ -38,6 +38,14 @@ export interface SequenceResult {
   steps: number;
   /** gradients of the sequence (summed over steps for online learners), model-shaped */
   grads: ModelGroups;
+  /**
+   * Per step, B×n: the synthetic gradient g(s_t) the cell received (zero at a terminal last
+   * step), for the methods with a synthesiser (sg at window ends, bp-lambda with
+   * `recordOutputs`, lambda-sg).
+   */
+  syntheticGrads?: Arr[];
+  /** Per step, B×n: the true state gradient ∂L/∂s_t per example (bptt, tbptt within windows). */
+  stateGrads?: Arr[];
 }
 
 export function zeroGrads(model: Model): ModelGroups {
@@ -126,12 +134,18 @@ export interface CommonOptions {
   loss: LossKind;
   /** updates the parameters; without one they are held fixed (gradients only) */
   optimizer?: Optimizer;
+  /**
+   * Keep the per-step outputs of each sequence for `end()` (online learners: a copy per
+   * step, memory O(T·B·n); the offline ones keep them anyway). Default false.
+   */
+  recordOutputs?: boolean;
 }
 
-export const COMMON_KEYS = ['loss', 'optimizer'] as const;
+export const COMMON_KEYS = ['loss', 'optimizer', 'recordOutputs'] as const;
 
 export function checkCommon(opts: CommonOptions, name: string): void {
   checkOneOf(opts.loss, LOSS_KINDS, `${name}: loss`);
+  if (opts.recordOutputs !== undefined && typeof opts.recordOutputs !== 'boolean') throw new Error(`${name}: recordOutputs: expected a boolean, received ${describe(opts.recordOutputs)}`);
   const o = opts.optimizer;
   if (o !== undefined && (o === null || typeof o.step !== 'function')) throw new Error(`${name}: optimizer: expected an Optimizer (Sgd, Adam) or undefined, received ${describe(o)}`);
 }

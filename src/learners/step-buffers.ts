@@ -1,8 +1,8 @@
 import type { CellCache } from '../cells/cell.ts';
-import { lossStep } from '../cells/losses.ts';
 import type { LossKind } from '../data/batch.ts';
 import type { Model } from '../model/model.ts';
 import { alloc, type Arr } from '../tensor/dtype.ts';
+import { forwardStep } from './forward-step.ts';
 
 /**
  * The forward half of one online step, double-buffered so that a failed step can be dropped:
@@ -46,24 +46,12 @@ export class StepBuffers {
     return this.caches[this.started ? 1 - this.current : this.current];
   }
 
-  /** Runs the cell, readout and loss for x_t, y_t; returns Σ_b ℓ_{t,b}. */
+  /** Runs the cell, readout and loss for x_t, y_t (forwardStep); returns Σ_b ℓ_{t,b}. */
   forward(x: Arr, y: Arr | null): number {
-    const { cell, readout } = this.model;
-    const B = this.batch;
     const prev = this.prev;
-    const c = this.next;
-    cell.forward(x, prev ? prev.s : this.zeros, c);
-    readout.forward(c.h, B, this.yhat);
     this.hasTarget = y !== null;
-    if (!y) {
-      this.dLds.fill(0);
-      this.dyhat.fill(0);
-      return 0;
-    }
-    const l = lossStep(this.loss, this.yhat, y, B, readout.outputSize, this.dyhat);
-    readout.backwardHidden(this.dyhat, B, this.dh);
-    cell.hiddenToState(this.dh, this.dLds, B);
-    return l;
+    if (y === null) this.dyhat.fill(0);
+    return forwardStep(this.model, this.loss, x, y, prev ? prev.s : this.zeros, this.next, this);
   }
 
   /** Forgets the committed step: the next `forward` starts from s_0 = 0. */

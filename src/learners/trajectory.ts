@@ -1,9 +1,9 @@
 import type { CellCache } from '../cells/cell.ts';
-import { lossStep } from '../cells/losses.ts';
 import type { LossKind, SeqBatch } from '../data/batch.ts';
 import type { Model } from '../model/model.ts';
 import { zerosLike, type ParamGroup } from '../model/params.ts';
 import { alloc, type Arr } from '../tensor/dtype.ts';
+import { forwardStep } from './forward-step.ts';
 
 /**
  * A whole forward pass over a batch, kept for the offline methods (BPTT, λ-SG, n-step SG,
@@ -55,30 +55,18 @@ export class TrajectoryRecorder {
 
   /** Runs one step forward and keeps it; returns Σ_b ℓ_{t,b}. Nothing is kept if the step is not finite. */
   push(x: Arr, y: Arr | null): number {
-    const { cell, readout, dtype } = this.model;
+    const { cell, dtype } = this.model;
     const B = this.batch;
-    const n = cell.stateSize;
-    const O = readout.outputSize;
     const c = cell.createCache(B);
     const sPrev = this.caches.length ? this.caches[this.caches.length - 1].s : this.s0;
-    cell.forward(x, sPrev, c);
-    const yh = alloc(dtype, B * O);
-    readout.forward(c.h, B, yh);
-    const ds = alloc(dtype, B * n);
-    let l = 0;
-    let g: Arr | null = null;
-    if (y) {
-      g = alloc(dtype, B * O);
-      l = lossStep(this.loss, yh, y, B, O, g);
-      readout.backwardHidden(g, B, this.dh);
-      cell.hiddenToState(this.dh, ds, B);
-    }
+    const out = { yhat: alloc(dtype, B * this.model.outputSize), dyhat: alloc(dtype, B * this.model.outputSize), dh: this.dh, dLds: alloc(dtype, B * cell.stateSize) };
+    const l = forwardStep(this.model, this.loss, x, y, sPrev, c, out);
     if (!Number.isFinite(l)) return l;
     for (let i = 0; i < c.s.length; i++) if (!Number.isFinite(c.s[i])) return NaN;
     this.caches.push(c);
-    this.yhat.push(yh);
-    this.dyhat.push(g);
-    this.dLds.push(ds);
+    this.yhat.push(out.yhat);
+    this.dyhat.push(y === null ? null : out.dyhat);
+    this.dLds.push(out.dLds);
     this.stepLoss.push(l);
     this.total += l;
     return l;

@@ -264,3 +264,34 @@ export function jacobianRowBounds(J: Jacobian): { pre: number; post: number } {
 function maxNaN(a: number, b: number): number {
   return a >= b ? a : b >= a ? b : NaN;
 }
+
+/**
+ * A copy of J that owns its arrays (the scales and the shared weights as they are now), reusing
+ * `into`'s arrays when it has the same layout. Kept by computations that look back at past
+ * Jacobians after the parameters have moved on (the blocked trace's window).
+ */
+export function copyJacobian(J: Jacobian, into: Jacobian | null): Jacobian {
+  const same = (a: Arr, b: Arr | undefined): Arr => {
+    if (b !== undefined && b.length === a.length && b.constructor === a.constructor) {
+      b.set(a);
+      return b;
+    }
+    return a.slice() as Arr;
+  };
+  if (J.kind === 'dense') {
+    const data = J.data.subarray(0, J.batch * J.n * J.n);
+    return { kind: 'dense', batch: J.batch, n: J.n, data: same(data, into?.kind === 'dense' ? into.data : undefined) };
+  }
+  const prior = into?.kind === 'structured' && into.terms.length === J.terms.length && into.diagonals.length === J.diagonals.length ? into : null;
+  const m = J.block;
+  const per = J.batch * m;
+  return {
+    kind: 'structured',
+    batch: J.batch,
+    n: J.n,
+    block: m,
+    weights: same(J.weights, prior?.weights),
+    terms: J.terms.map((q, i) => ({ row: q.row, col: q.col, weight: q.weight, scale: same(q.scale.subarray(0, per), prior?.terms[i].scale) })),
+    diagonals: J.diagonals.map((q, i) => ({ row: q.row, col: q.col, scale: same(q.scale.subarray(0, per), prior?.diagonals[i].scale) })),
+  };
+}

@@ -89,9 +89,9 @@ test('a trace that overflows throws DivergenceError and the step is not applied'
       l.reset(c.B);
       l.step(batch.x[0], batch.y[0], false);
       // pretend the trace has grown close to overflow (and says so): the next product overflows
-      const priv = l as unknown as { traces: [Float64Array, Float64Array]; traceCur: number; traceMax: number };
-      priv.traces[priv.traceCur].fill(1.7e308);
-      priv.traceMax = 1.7e308;
+      const priv = l.trace as unknown as { traces: [Float64Array, Float64Array]; cur: number; bound: number };
+      priv.traces[priv.cur].fill(1.7e308);
+      priv.bound = 1.7e308;
       const before = allParams(m);
       const t = Math.min(1, c.T - 1);
       let threw = false;

@@ -1,0 +1,177 @@
+import { BlockedScratch, contractWindow, foldWindow, TraceWindow } from '../kernels/blocked-trace.ts';
+import { maxAbsFinite, TRACE_SAFE_BOUND, traceContract, traceMagnitudeBound, traceSize, traceUpdate } from '../kernels/trace.ts';
+import type { Arr, DType } from '../tensor/dtype.ts';
+import type { Jacobian } from '../tensor/jacobian.ts';
+import { allocBuffer } from '../tensor/ops.ts';
+
+/** How the trace is computed: the n×n(n+1) trace per example, or a folded trace plus a window of steps. */
+export type TraceComputation = 'traces' | 'blocked';
+export const TRACE_COMPUTATIONS: readonly TraceComputation[] = ['traces', 'blocked'];
+
+/**
+ * The eligibility trace of the linear synthesiser g(s) = W s + b for a batch (docs/MATH.md §4.3):
+ *
+ *   e_t = c·J_t·e_{t−1} + ∂g(s_t)/∂θ,   c = γλ,   e_{−1} = 0,
+ *
+ * per example, of which a learner only ever needs the contraction with the TD error,
+ * Σ_b δ_{t,b}·e_{t,b} (an n×(n+1) matrix in the layout of W̃ = [W | b]). The trace owns its
+ * buffers and its finiteness check. Its life cycle is transactional: `propose` prepares e_t
+ * from the committed e_{t−1} without changing it, `commit` accepts it; a step that fails
+ * between the two leaves the trace as it was.
+ */
+export interface EligibilityTrace {
+  readonly computation: TraceComputation;
+  /** A new sequence of `batch` examples: e_{−1} = 0. */
+  reset(batch: number): void;
+  /** out += scale·Σ_b δ_b·e_b for the committed trace (δ: batch×n, out: n×(n+1)). */
+  contract(delta: Arr, scale: number, out: Arr): void;
+  /** Prepares e_t from J_t (batch Jacobians) and s_t (batch×n); false when e_t is not finite. */
+  propose(J_t: Jacobian, s_t: Arr): boolean;
+  /** The proposed e_t becomes the trace. */
+  commit(): void;
+}
+
+/**
+ * The trace computation: e_t stored for every example (B·n·n·(n+1) values) and propagated by
+ * the backend's trace kernel, one J_t·e_{t−1} product per step and example (O(n⁴)). Its
+ * finiteness follows from a magnitude bound carried through J_t (O(B·n²)), with a full scan
+ * only when the bound cannot prove it.
+ */
+export class FullTrace implements EligibilityTrace {
+  readonly computation = 'traces';
+  private batch = 0;
+  private traces: [Arr, Arr] | null = null;
+  private cur = 0;
+  private started = false;
+  /** an upper bound on max|e| of traces[cur] (finite, below TRACE_SAFE_BOUND) */
+  private bound = 0;
+  private candidateBound = 0;
+
+  constructor(
+    readonly n: number,
+    readonly dtype: DType,
+    readonly decay: number,
+  ) {}
+
+  reset(batch: number): void {
+    if (this.traces === null || batch !== this.batch) {
+      const len = batch * traceSize(this.n);
+      // one allocation for both (a backend with its own memory can then place them together)
+      const both = allocBuffer(this.dtype, 2 * len);
+      this.traces = [both.subarray(0, len), both.subarray(len, 2 * len)];
+      this.batch = batch;
+    }
+    this.cur = 0;
+    this.started = false;
+    this.bound = 0;
+  }
+
+  contract(delta: Arr, scale: number, out: Arr): void {
+    if (this.started) traceContract(delta, this.traces![this.cur], this.batch, this.n, scale, out);
+  }
+
+  propose(J_t: Jacobian, s_t: Arr): boolean {
+    const [prev, next] = this.cur === 0 ? this.traces! : [this.traces![1], this.traces![0]];
+    const decay = this.started ? this.decay : 0;
+    traceUpdate(J_t, prev, next, s_t, decay);
+    // Finiteness of e_t: from the bound when it proves it, else by a scan (which also tightens it).
+    let bound = traceMagnitudeBound(J_t, s_t, decay, this.bound);
+    if (!(bound < TRACE_SAFE_BOUND)) bound = maxAbsFinite(next, next.length);
+    this.candidateBound = bound;
+    return !Number.isNaN(bound);
+  }
+
+  commit(): void {
+    this.cur = 1 - this.cur;
+    this.bound = this.candidateBound;
+    this.started = true;
+  }
+}
+
+/**
+ * The blocked computation (kernels/blocked-trace.ts): the trace E_{t₀} at the last fold and a
+ * window of at most K steps; every step contracts δ_t through the window (O(K·n²) per example)
+ * and every K steps the window is folded into the trace (O(K·n³) + one n⁴ product per
+ * example). Amortised O(n⁴/K + n³ + K·n²) per step and example instead of O(n⁴); a sequence
+ * shorter than K never folds and holds no trace at all. Finiteness is checked on each fold
+ * (a scan of the new trace); the contractions are checked by the learner.
+ */
+export class BlockedTrace implements EligibilityTrace {
+  readonly computation = 'blocked';
+  private batch = 0;
+  private window: TraceWindow | null = null;
+  private folded: [Arr, Arr] | null = null;
+  private cur = 0;
+  private hasFold = false;
+  private restart: 'fold' | 'drop' | null = null;
+  private readonly scratch: BlockedScratch;
+
+  constructor(
+    readonly n: number,
+    readonly dtype: DType,
+    readonly decay: number,
+    /** K: the window's length between folds (≥ 1) */
+    readonly windowLength: number,
+  ) {
+    this.scratch = new BlockedScratch(dtype);
+  }
+
+  reset(batch: number): void {
+    if (this.window === null || batch !== this.batch) {
+      this.window = new TraceWindow(this.windowLength, batch, this.n, this.dtype);
+      this.folded = null;
+      this.batch = batch;
+    }
+    this.window.clear();
+    this.cur = 0;
+    this.hasFold = false;
+    this.restart = null;
+  }
+
+  contract(delta: Arr, scale: number, out: Arr): void {
+    contractWindow(this.window!, delta, this.decay, this.hasFold ? this.folded![this.cur] : null, scale, out, this.scratch);
+  }
+
+  propose(J_t: Jacobian, s_t: Arr): boolean {
+    const window = this.window!;
+    // A full window is folded into the trace (or, with c = 0, where nothing before t is ever
+    // needed again, dropped); the fold goes to the spare buffer until commit.
+    this.restart = window.length < this.windowLength ? null : this.decay === 0 ? 'drop' : 'fold';
+    if (this.restart === 'fold') {
+      const next = this.foldBuffers()[1 - this.cur];
+      foldWindow(window, this.decay, this.hasFold ? this.folded![this.cur] : null, next, this.scratch);
+      if (Number.isNaN(maxAbsFinite(next, next.length))) return false;
+    }
+    window.stage(J_t, s_t);
+    return true;
+  }
+
+  commit(): void {
+    if (this.restart === null) {
+      this.window!.commitAppend();
+      return;
+    }
+    if (this.restart === 'fold') this.cur = 1 - this.cur;
+    this.hasFold = this.restart === 'fold';
+    this.window!.commitAfterFold();
+    this.restart = null;
+  }
+
+  private foldBuffers(): [Arr, Arr] {
+    if (this.folded === null) {
+      const len = this.batch * traceSize(this.n);
+      const both = allocBuffer(this.dtype, 2 * len);
+      this.folded = [both.subarray(0, len), both.subarray(len, 2 * len)];
+    }
+    return this.folded;
+  }
+}
+
+/** The default window length K for state size n: about n, where the n⁴/K fold and the K·n² contraction balance. */
+export function defaultTraceWindow(n: number): number {
+  return Math.max(1, n);
+}
+
+export function createEligibilityTrace(computation: TraceComputation, n: number, dtype: DType, decay: number, window?: number): EligibilityTrace {
+  return computation === 'traces' ? new FullTrace(n, dtype, decay) : new BlockedTrace(n, dtype, decay, window ?? defaultTraceWindow(n));
+}
