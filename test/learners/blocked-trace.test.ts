@@ -1,0 +1,124 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import fc from 'fast-check';
+import { allParams, caseArb, makeBatch, makeModel, relErr, RUNS, type Case } from '../helpers.ts';
+import { BpLambdaLearner, type BpLambdaOptions } from '../../src/learners/bp-lambda.ts';
+import type { ModelGroups } from '../../src/model/model.ts';
+import type { Optimizer } from '../../src/optim/optimizer.ts';
+import { Adam } from '../../src/optim/adam.ts';
+import { Rng } from '../../src/rng.ts';
+
+/**
+ * "Blocked traces equal traces": the blocked computation (a folded trace and a window,
+ * docs/MATH.md §4.6) against the trace recursion e_t = γλ·J_t·e_{t−1} + ∂g(s_t)/∂θ, for every
+ * cell, with windows shorter than, equal to and longer than the sequence.
+ */
+
+/** An optimizer that changes nothing and records every step's synthesiser gradient (δ_t·e_t). */
+function recorder(): Optimizer & { steps: number[][] } {
+  const steps: number[][] = [];
+  return {
+    steps,
+    step(_params: ModelGroups, grads: ModelGroups) {
+      steps.push([...grads.synthesiser.W.data, ...grads.synthesiser.b.data]);
+    },
+  } as Optimizer & { steps: number[][] };
+}
+
+// λ and γ away from 0 most of the time (where old steps matter), and exactly 0 and 1
+const unit = fc.oneof(fc.constantFrom(0, 1), fc.double({ min: 0.3, max: 1, noNaN: true }), fc.double({ min: 0.3, max: 1, noNaN: true }));
+const settings = fc.record({
+  lambda: unit,
+  gamma: unit,
+  window: fc.oneof(fc.integer({ min: 1, max: 4 }), fc.integer({ min: 1, max: 18 })),
+  terminal: fc.boolean(),
+});
+
+function run(c: Case, opts: Omit<BpLambdaOptions, 'loss'>, terminal: boolean) {
+  const model = makeModel(c);
+  const batch = makeBatch(c);
+  const learner = new BpLambdaLearner(model, { loss: c.loss, ...opts });
+  learner.reset(c.B);
+  for (let t = 0; t < c.T; t++) learner.step(batch.x[t], batch.y[t], terminal && t === c.T - 1);
+  return { model, result: learner.end() };
+}
+
+test('blocked = traces: δ_t·e_t at every step (K = 1, K < T, K ≥ T; terminal and cut sequences)', () => {
+  fc.assert(
+    fc.property(caseArb({ maxH: 5, maxT: 16 }), settings, (c, s) => {
+      const a = recorder();
+      const b = recorder();
+      run(c, { lambda: s.lambda, gamma: s.gamma, optimizer: a, computation: 'traces' }, s.terminal);
+      run(c, { lambda: s.lambda, gamma: s.gamma, optimizer: b, computation: 'blocked', traceWindow: s.window }, s.terminal);
+      assert.equal(b.steps.length, a.steps.length);
+      for (let t = 0; t < a.steps.length; t++) {
+        const err = relErr(b.steps[t], a.steps[t], 1e-12);
+        assert.ok(err < 1e-10, `step ${t}: relative error ${err} (K = ${s.window}, T = ${c.T})`);
+      }
+    }),
+    { numRuns: RUNS },
+  );
+});
+
+test('blocked = traces: per-step Adam updates of θ and Ψ at every step give the same parameters', () => {
+  fc.assert(
+    fc.property(caseArb({ maxH: 5, maxT: 14 }), settings, (c, s) => {
+      const opts = (computation: 'traces' | 'blocked') => ({
+        lambda: s.lambda,
+        gamma: s.gamma,
+        regime: 'per-step' as const,
+        synthClip: 0.5,
+        optimizer: new Adam({ lr: { cell: 1e-2, readout: 1e-2, synthesiser: 1e-2 } }),
+        computation,
+        ...(computation === 'blocked' ? { traceWindow: s.window } : {}),
+      });
+      const a = run(c, opts('traces'), s.terminal);
+      const b = run(c, opts('blocked'), s.terminal);
+      const err = relErr(allParams(b.model), allParams(a.model), 1e-12);
+      assert.ok(err < 1e-9, `parameters differ by ${err} (K = ${s.window}, T = ${c.T})`);
+    }),
+    { numRuns: RUNS },
+  );
+});
+
+test('blocked = traces on a stream crossing many folds (K = 3, 60 steps, LSTM)', () => {
+  const c: Case = { kind: { cell: 'lstm' }, I: 2, H: 3, O: 2, B: 2, T: 60, loss: 'mse', seed: 11, targets: 'mixed' };
+  const a = recorder();
+  const b = recorder();
+  run(c, { lambda: 0.9, gamma: 0.95, optimizer: a, computation: 'traces' }, false);
+  run(c, { lambda: 0.9, gamma: 0.95, optimizer: b, computation: 'blocked', traceWindow: 3 }, false);
+  for (let t = 0; t < a.steps.length; t++) assert.ok(relErr(b.steps[t], a.steps[t], 1e-12) < 1e-10, `step ${t}`);
+});
+
+test('blocked: options are checked', () => {
+  const c: Case = { kind: { cell: 'rnn', activation: 'tanh' }, I: 2, H: 3, O: 2, B: 2, T: 3, loss: 'mse', seed: 1, targets: 'all' };
+  const m = makeModel(c);
+  assert.throws(() => new BpLambdaLearner(m, { loss: 'mse', lambda: 1, gamma: 1, computation: 'blocked', traceWindow: 0 }), /traceWindow: expected an integer ≥ 1, received 0/);
+  assert.throws(() => new BpLambdaLearner(m, { loss: 'mse', lambda: 1, gamma: 1, traceWindow: 4 }), /traceWindow: applies to computation "blocked" only/);
+  assert.throws(() => new BpLambdaLearner(m, { loss: 'mse', lambda: 1, gamma: 1, computation: 'fast' as never }), /computation: expected one of "traces", "blocked", received "fast"/);
+});
+
+test('blocked, per-step regime: memory does not grow over a 10 000-step stream', { skip: typeof globalThis.gc !== 'function' && 'needs node --expose-gc' }, () => {
+  const c: Case = { kind: { cell: 'lstm' }, I: 3, H: 3, O: 2, B: 2, T: 1, loss: 'mse', seed: 3, targets: 'all' };
+  const m = makeModel(c, 'float64', 0);
+  const learner = new BpLambdaLearner(m, { loss: 'mse', lambda: 0.9, gamma: 0.9, regime: 'per-step', optimizer: new Adam({ lr: 1e-3 }), computation: 'blocked', traceWindow: 7 });
+  const rng = new Rng(1);
+  const x = new Float64Array(c.B * c.I);
+  const y = new Float64Array(c.B * c.O);
+  learner.reset(c.B);
+  const gc = globalThis.gc as () => void;
+  let heapAt1000 = 0;
+  for (let t = 0; t < 10_000; t++) {
+    for (let i = 0; i < x.length; i++) x[i] = rng.normal();
+    for (let i = 0; i < y.length; i++) y[i] = Math.sin(x[0] + i);
+    const r = learner.step(x, t % 3 === 0 ? y : null);
+    assert.ok(Number.isFinite(r.loss));
+    if (t === 999) {
+      gc();
+      heapAt1000 = process.memoryUsage().heapUsed;
+    }
+  }
+  gc();
+  const growth = process.memoryUsage().heapUsed - heapAt1000;
+  assert.ok(growth < 1_000_000, `heap grew by ${growth} bytes between step 1 000 and 10 000`);
+});
