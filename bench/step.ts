@@ -30,7 +30,8 @@ export const STEP_OPTIONS: readonly OptionSpec[] = [
   { name: 'gamma', kind: 'number', default: 0.9, help: 'γ' },
   { name: 'truncation', kind: 'int', default: 2, help: 'n (tbptt, sg)' },
   { name: 'regime', kind: 'string', default: 'per-step', help: 'per-step | per-sequence (bp-lambda, rtrl)' },
-  { name: 'computation', kind: 'string', default: 'traces', help: 'bp-lambda per-sequence: traces | backward (the identical λ-SG computation)' },
+  { name: 'computation', kind: 'string', default: 'traces', help: 'bp-lambda: traces | blocked; per-sequence also backward (the identical λ-SG computation)' },
+  { name: 'trace-window', kind: 'int', help: 'K of the blocked computation (default: the state size n)' },
   { name: 'backend', kind: 'string', default: 'js', help: BACKEND_NAMES.join(' | ') },
   { name: 'workers', kind: 'int', default: 2, help: 'threads of the workers backend' },
   { name: 'dtype', kind: 'string', default: 'float64', help: 'float64 | float32' },
@@ -52,7 +53,8 @@ export interface StepConfig {
   gamma: number;
   truncation: number;
   regime: 'per-step' | 'per-sequence';
-  computation: 'traces' | 'backward';
+  computation: 'traces' | 'blocked' | 'backward';
+  traceWindow?: number;
   backend: BackendName;
   workers: number;
   dtype: 'float64' | 'float32';
@@ -78,7 +80,8 @@ export function makeLearner(c: StepConfig): Learner {
   switch (c.method) {
     case 'bp-lambda':
       if (c.regime === 'per-sequence' && c.computation === 'backward') return createLearner('lambda-sg', model, { loss, optimizer, lambda: c.lambda, gamma: c.gamma, sgScale: 0.1 });
-      return createLearner('bp-lambda', model, { loss, optimizer, lambda: c.lambda, gamma: c.gamma, sgScale: 0.1, regime: c.regime });
+      if (c.computation === 'backward') throw new Error('bench step: --computation backward: the per-sequence regime only');
+      return createLearner('bp-lambda', model, { loss, optimizer, lambda: c.lambda, gamma: c.gamma, sgScale: 0.1, regime: c.regime, computation: c.computation, ...(c.traceWindow !== undefined ? { traceWindow: c.traceWindow } : {}) });
     case 'lambda-sg':
       return createLearner('lambda-sg', model, { loss, optimizer, lambda: c.lambda, gamma: c.gamma, sgScale: 0.1 });
     case 'bptt':
@@ -150,7 +153,8 @@ export function parseStepArgs(argv: string[]): StepConfig | null {
     gamma: checkUnit(opts.gamma, 'bench step: --gamma'),
     truncation: opts.truncation as number,
     regime: checkOneOf(opts.regime, ['per-step', 'per-sequence'] as const, 'bench step: --regime'),
-    computation: checkOneOf(opts.computation, ['traces', 'backward'] as const, 'bench step: --computation'),
+    computation: checkOneOf(opts.computation, ['traces', 'blocked', 'backward'] as const, 'bench step: --computation'),
+    ...(opts['trace-window'] !== undefined ? { traceWindow: opts['trace-window'] as number } : {}),
     backend: checkOneOf(opts.backend, BACKEND_NAMES, 'bench step: --backend'),
     workers: opts.workers as number,
     dtype: checkOneOf(opts.dtype, ['float64', 'float32'] as const, 'bench step: --dtype'),

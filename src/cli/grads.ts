@@ -3,10 +3,8 @@ import { batchFromJsonText } from '../io/batch-json.ts';
 import { gradsToJson } from '../io/grads-json.ts';
 import { modelFromJsonText } from '../io/model-json.ts';
 import { writeFileAtomicSync } from '../io/atomic.ts';
-import { createLearner, METHODS, type Method } from '../learners/index.ts';
-import { BpLambdaLearner } from '../learners/bp-lambda.ts';
-import { OfflineLearner } from '../learners/offline.ts';
-import type { Arr } from '../tensor/dtype.ts';
+import { createLearner, METHODS, trainSequence, type Method } from '../learners/index.ts';
+import { TRACE_COMPUTATIONS } from '../learners/eligibility-trace.ts';
 import { checkOneOf, checkUnit } from '../validate.ts';
 import { parseArgs, usage, type OptionSpec } from './args.ts';
 
@@ -18,6 +16,8 @@ export const GRADS_OPTIONS: readonly OptionSpec[] = [
   { name: 'gamma', kind: 'number', default: 1, help: 'γ in [0, 1] (sg, bp-lambda, lambda-sg)' },
   { name: 'truncation', kind: 'int', help: 'window length n ≥ 1 (tbptt, sg; required there)' },
   { name: 'sg-scale', kind: 'number', default: 1, help: 'σ, scale of the synthetic gradient reaching the cell' },
+  { name: 'computation', kind: 'string', help: 'bp-lambda: traces | blocked (the eligibility trace; default traces)' },
+  { name: 'trace-window', kind: 'int', help: 'bp-lambda --computation blocked: K, steps between folds (default: the state size n)' },
   { name: 'out', kind: 'string', help: 'write the gradients JSON here (atomically) instead of standard output' },
   { name: 'help', kind: 'flag', help: 'show this help' },
 ];
@@ -52,6 +52,11 @@ export function runGrads(argv: readonly string[], write: (text: string) => void)
   if (truncation !== undefined && truncation < 1) throw new Error(`grads: --truncation: expected an integer ≥ 1, received ${truncation}`);
   if (truncation !== undefined && method !== 'tbptt' && method !== 'sg') throw new Error(`grads: --truncation applies to tbptt and sg only, not to ${method}`);
 
+  const computation = opts.computation === undefined ? undefined : checkOneOf(opts.computation, TRACE_COMPUTATIONS, 'grads: --computation');
+  if (computation !== undefined && method !== 'bp-lambda') throw new Error(`grads: --computation applies to bp-lambda only, not to ${method}`);
+  const traceWindow = opts['trace-window'] as number | undefined;
+  if (traceWindow !== undefined && computation !== 'blocked') throw new Error('grads: --trace-window applies to --computation blocked only');
+
   const model = modelFromJsonText(readText(opts.model as string, 'model'), 'float64', `--model ${opts.model}`);
   const batch = batchFromJsonText(readText(opts.batch as string, 'batch'), 'float64', `--batch ${opts.batch}`);
   if (batch.inputSize !== model.inputSize) throw new Error(`grads: --batch: x has ${batch.inputSize} inputs per example, the model expects inputSize ${model.inputSize}`);
@@ -65,23 +70,18 @@ export function runGrads(argv: readonly string[], write: (text: string) => void)
         ? createLearner('tbptt', model, { loss, truncation: truncation! })
         : method === 'sg'
           ? createLearner('sg', model, { loss, truncation: truncation!, gamma, sgScale })
-          : createLearner(method, model, { loss, lambda, gamma, sgScale, ...(method === 'bp-lambda' ? { regime: 'per-sequence' as const } : {}) });
-  learner.reset(batch.B);
-  const synthetic: Arr[] = [];
-  for (let t = 0; t < batch.T; t++) {
-    learner.step(batch.x[t], batch.y[t], t === batch.T - 1);
-    if (learner instanceof BpLambdaLearner) synthetic.push(learner.syntheticGrad().slice() as Arr);
-  }
-  const result = learner.end();
-  const extra = learner instanceof OfflineLearner ? learner.lastOutputs : null;
+          : method === 'bp-lambda'
+            ? createLearner(method, model, { loss, lambda, gamma, sgScale, regime: 'per-sequence', recordOutputs: true, ...(computation ? { computation } : {}), ...(traceWindow !== undefined ? { traceWindow } : {}) })
+            : createLearner(method, model, { loss, lambda, gamma, sgScale });
+  const result = trainSequence(learner, batch);
   const json = gradsToJson({
     model,
     grads: result.grads,
     loss: result.loss,
     batch: batch.B,
     includeSynthesiser: method === 'sg' || method === 'bp-lambda' || method === 'lambda-sg',
-    stateGrads: extra?.stateGrads,
-    syntheticGrads: learner instanceof BpLambdaLearner ? synthetic : extra?.syntheticGrads,
+    stateGrads: result.stateGrads,
+    syntheticGrads: result.syntheticGrads,
   });
   const text = JSON.stringify(json) + '\n';
   if (opts.out !== undefined) writeFileAtomicSync(opts.out as string, text);

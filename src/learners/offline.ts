@@ -21,8 +21,6 @@ export abstract class OfflineLearner implements Learner {
   abstract readonly method: string;
   protected readonly guard: StepGuard;
   private rec: TrajectoryRecorder | null = null;
-  /** the last sequence's extra outputs (state and synthetic gradients) */
-  lastOutputs: OfflineGradients | null = null;
 
   constructor(
     readonly model: Model,
@@ -56,8 +54,7 @@ export abstract class OfflineLearner implements Learner {
     if (this.common.optimizer) this.common.optimizer.step(this.model.groups(), out.grads);
     this.guard.close();
     this.rec = null;
-    this.lastOutputs = out;
-    return { loss: traj.loss, steps: traj.T, grads: out.grads };
+    return { loss: traj.loss, steps: traj.T, grads: out.grads, ...(out.stateGrads ? { stateGrads: out.stateGrads } : {}), ...(out.syntheticGrads ? { syntheticGrads: out.syntheticGrads } : {}) };
   }
 }
 

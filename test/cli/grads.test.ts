@@ -40,9 +40,16 @@ for (const name of CASES) {
     assertClose(got, JSON.parse(readFileSync(join(golden, name, 'bptt.json'), 'utf8')), 1e-12);
   });
   for (const [lambda, gamma, sg] of [['0.5', '0.9', '0.1'], ['1.0', '1.0', '1.0']]) {
-    for (const method of ['bp-lambda', 'lambda-sg']) {
-      test(`grads --method ${method} λ=${lambda} γ=${gamma} σ=${sg} matches the golden file (${name})`, () => {
-        const got = grads(['--model', join(golden, name, 'model.json'), '--batch', join(golden, name, 'batch.json'), '--method', method, '--lambda', lambda, '--gamma', gamma, '--sg-scale', sg]);
+    // bp-lambda with both trace computations (the blocked one folding every 2 steps, so the
+    // golden sequences cross several folds), and lambda-sg (the offline oracle)
+    const variants: [string, string[]][] = [
+      ['bp-lambda', []],
+      ['bp-lambda', ['--computation', 'blocked', '--trace-window', '2']],
+      ['lambda-sg', []],
+    ];
+    for (const [method, extra] of variants) {
+      test(`grads --method ${method} ${extra.join(' ')} λ=${lambda} γ=${gamma} σ=${sg} matches the golden file (${name})`, () => {
+        const got = grads(['--model', join(golden, name, 'model.json'), '--batch', join(golden, name, 'batch.json'), '--method', method, '--lambda', lambda, '--gamma', gamma, '--sg-scale', sg, ...extra]);
         assertClose(got, JSON.parse(readFileSync(join(golden, name, `bp-lambda_lambda${lambda}_gamma${gamma}_sg${sg}.json`), 'utf8')), 1e-12);
       });
     }
