@@ -4,6 +4,7 @@ import { ACTIVATIONS, type Activation } from '../cells/activations.ts';
 import { loadCheckpoint } from '../experiments/checkpoint.ts';
 import {
   checkConfig,
+  COMPUTATIONS,
   isToy,
   RUN_METHODS,
   TASK_DEFAULTS,
@@ -34,7 +35,8 @@ export const RUN_OPTIONS: readonly OptionSpec[] = [
   { name: 'truncation', kind: 'int', default: 2, help: 'window length n of tbptt and sg' },
   { name: 'sg-scale', kind: 'number', help: `σ, scale of the synthetic gradient reaching the cell (default: ${per('1', '0.1', '1')})` },
   { name: 'regime', kind: 'string', default: 'per-step', help: 'bp-lambda updates: per-step (fully online) | per-sequence' },
-  { name: 'computation', kind: 'string', default: 'traces', help: 'bp-lambda: traces (eligibility traces, O(n⁴)/step) | backward (λ-target recursion, O(n²)/step; per-sequence only, same update)' },
+  { name: 'computation', kind: 'string', default: 'traces', help: 'bp-lambda: traces (eligibility traces, O(n⁴)/step) | blocked (the same numbers, a folded trace and a window: O(n³)/step at K ≈ n) | backward (λ-target recursion, O(n²)/step; per-sequence only, same update)' },
+  { name: 'trace-window', kind: 'int', help: 'K of --computation blocked, steps between folds (default: the state size n)' },
   { name: 'hidden', kind: 'int', help: `hidden size H (default: ${per('30', '30', '100')})` },
   { name: 'batch', kind: 'int', help: `batch size B (default: ${per('10', '50', '100')})` },
   { name: 'steps', kind: 'int', default: 20, help: 'sequence length T (toy, line-draw)' },
@@ -100,7 +102,9 @@ export function resolveRunConfig(task: TaskName, o: ParsedArgs, argv: readonly s
   const regime = String(o.regime);
   if (regime !== 'per-step' && regime !== 'per-sequence') throw new Error(`run: --regime: expected per-step or per-sequence, received ${JSON.stringify(regime)}`);
   const computation = String(o.computation);
-  if (computation !== 'traces' && computation !== 'backward') throw new Error(`run: --computation: expected traces or backward, received ${JSON.stringify(computation)}`);
+  checkOneOf(computation, COMPUTATIONS, 'run: --computation');
+  const traceWindow = o['trace-window'] === undefined ? null : (o['trace-window'] as number);
+  if (traceWindow !== null && computation !== 'blocked') throw new Error('run: --trace-window applies to --computation blocked only');
   if (computation === 'backward' && regime !== 'per-sequence') throw new Error('run: --computation backward computes the per-sequence update only: add --regime per-sequence (fully online per-step BP(λ) always uses traces)');
   const activation = String(o.activation);
   if (!(ACTIVATIONS as readonly string[]).includes(activation)) throw new Error(`run: --activation: expected one of ${ACTIVATIONS.join(', ')}, received ${JSON.stringify(activation)}`);
@@ -139,6 +143,7 @@ export function resolveRunConfig(task: TaskName, o: ParsedArgs, argv: readonly s
     sgScale: (o['sg-scale'] as number | undefined) ?? d.sgScale,
     regime: regime as Regime,
     computation: computation as Computation,
+    traceWindow,
     hidden: intOpt('hidden', 1) ?? d.hidden,
     batch,
     steps: intOpt('steps', 2)!,

@@ -14,8 +14,13 @@ export const RUN_METHODS = ['bptt', 'tbptt', 'sg', 'bp-lambda'] as const;
 export type RunMethod = (typeof RUN_METHODS)[number];
 
 export type Regime = 'per-step' | 'per-sequence';
-/** traces: accumulate BP(λ) with eligibility traces (O(n⁴)/step); backward: the λ-target recursion (offline λ-SG, O(n²)/step, per-sequence only). */
-export type Computation = 'traces' | 'backward';
+/**
+ * traces: accumulate BP(λ) with the full eligibility traces (O(n⁴)/step); blocked: the same
+ * numbers from a folded trace and a window of steps (O(n⁴/K + n³ + K·n²)/step, docs/MATH.md
+ * §4.6); backward: the λ-target recursion (offline λ-SG, O(n²)/step, per-sequence only).
+ */
+export type Computation = 'traces' | 'blocked' | 'backward';
+export const COMPUTATIONS: readonly Computation[] = ['traces', 'blocked', 'backward'];
 
 export interface GroupLr {
   cell: number;
@@ -33,6 +38,8 @@ export interface RunConfig {
   sgScale: number;
   regime: Regime;
   computation: Computation;
+  /** K of the blocked computation (null: the default, the state size n) */
+  traceWindow: number | null;
   hidden: number;
   batch: number;
   /** sequence length T (toy and line-draw) */
@@ -142,9 +149,11 @@ export function checkConfig(c: RunConfig, name = 'config'): RunConfig {
   checkInt(c.truncation, `${name}.truncation`, 1);
   if (typeof c.sgScale !== 'number' || !Number.isFinite(c.sgScale)) throw new Error(`${name}.sgScale: expected a finite number, received ${describe(c.sgScale)}`);
   checkOneOf(c.regime, ['per-step', 'per-sequence'] as const, `${name}.regime`);
-  checkOneOf(c.computation, ['traces', 'backward'] as const, `${name}.computation`);
+  checkOneOf(c.computation, COMPUTATIONS, `${name}.computation`);
+  if (c.traceWindow !== null) checkInt(c.traceWindow, `${name}.traceWindow`, 1);
+  if (c.traceWindow !== null && c.computation !== 'blocked') throw new Error(`${name}.traceWindow: applies to computation "blocked" only, received computation ${JSON.stringify(c.computation)}`);
   if (c.computation === 'backward' && c.regime !== 'per-sequence') {
-    throw new Error(`${name}.computation: "backward" (the λ-target recursion) computes the per-sequence update only; use --regime per-sequence, or --computation traces for the fully online per-step regime`);
+    throw new Error(`${name}.computation: "backward" (the λ-target recursion) computes the per-sequence update only; use --regime per-sequence, or --computation traces or blocked for the fully online per-step regime`);
   }
   checkInt(c.hidden, `${name}.hidden`, 1);
   checkInt(c.batch, `${name}.batch`, 1);
