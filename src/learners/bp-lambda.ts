@@ -4,6 +4,7 @@ import { allocBuffer } from '../tensor/ops.ts';
 import { alloc, type Arr } from '../tensor/dtype.ts';
 import { addAugmented, maxAbsFinite, TRACE_SAFE_BOUND, traceContract, traceMagnitudeBound, traceSize, traceUpdate, tdError } from '../kernels/trace.ts';
 import { checkFinite, checkOneOf, checkOptions, checkPositive, checkUnit } from '../validate.ts';
+import { clipToNorm } from '../norms.ts';
 import { StepBuffers } from './step-buffers.ts';
 import {
   COMMON_KEYS,
@@ -98,7 +99,7 @@ export class BpLambdaLearner implements Learner {
       this.delta = alloc(d, B * n);
       this.aug = alloc(d, n * (n + 1));
       this.stepGrads = zeroGrads(this.model);
-      this.updates = new OnlineUpdates(this.model, this.regime, this.opts.optimizer);
+      this.updates = new OnlineUpdates(this.model, this.regime, this.opts.optimizer, this.method);
     } else {
       this.buf.restart();
       this.updates.reset();
@@ -140,7 +141,7 @@ export class BpLambdaLearner implements Learner {
       this.aug.fill(0);
       traceContract(this.delta, this.traces[this.traceCur], B, n, -1 / B, this.aug);
       addAugmented(this.aug, n, grads.synthesiser.W.data, grads.synthesiser.b.data);
-      if (this.synthClip !== undefined) clipPerTensor(grads.synthesiser, this.synthClip);
+      if (this.synthClip !== undefined) for (const g of Object.values(grads.synthesiser)) clipToNorm(g.data, this.synthClip);
     }
     // e_t = γλ·J_t·e_{t−1} + ∂g(s_t)/∂θ (not needed after the terminal step)
     let traceMax = this.traceMax;
@@ -164,7 +165,9 @@ export class BpLambdaLearner implements Learner {
     if (buf.hasTarget) model.readout.accumulateGrads(buf.dyhat, c.h, B, grads.readout, 1 / B);
     checkFiniteGroups(grads, method, t);
 
-    // commit
+    // the update (per-step regime), then commit: a refused update leaves the learner as it was
+    const received = { cell: buf.hasTarget || (this.sgScale !== 0 && !last), readout: buf.hasTarget, synthesiser: prev !== null };
+    this.updates.commitStep(grads, received, lossT / B, t);
     buf.commit();
     if (!last) {
       this.traceCur = 1 - this.traceCur;
@@ -172,24 +175,13 @@ export class BpLambdaLearner implements Learner {
     }
     this.g_prev.set(g_t);
     this.guard.advance(last);
-    this.updates.commitStep(grads, lossT / B);
     return { loss: lossT / B };
   }
 
   end(): SequenceResult {
     this.guard.checkEnd();
-    const { loss, grads } = this.updates.end();
+    const { loss, grads } = this.updates.end(this.guard.t);
     this.guard.close();
     return { loss, steps: this.guard.t, grads };
-  }
-}
-
-/** Rescales each tensor of the group to Frobenius norm ≤ c. */
-function clipPerTensor(group: ModelGroups['synthesiser'], c: number): void {
-  for (const t of Object.values(group)) {
-    let ss = 0;
-    for (let i = 0; i < t.data.length; i++) ss += t.data[i] * t.data[i];
-    const norm = Math.sqrt(ss);
-    if (norm > c) for (let i = 0; i < t.data.length; i++) t.data[i] *= c / norm;
   }
 }

@@ -1,6 +1,6 @@
 import type { Model, ModelGroups } from '../model/model.ts';
 import type { Arr } from '../tensor/dtype.ts';
-import type { Optimizer } from '../optim/optimizer.ts';
+import { OptimizerDivergenceError, type GroupName, type Optimizer, type StepGrads } from '../optim/optimizer.ts';
 import { addScaled, zerosLike, type ParamGroup } from '../model/params.ts';
 import { checkInt, checkOneOf, describe } from '../validate.ts';
 import { LOSS_KINDS, type LossKind } from '../data/batch.ts';
@@ -137,18 +137,41 @@ export function checkCommon(opts: CommonOptions, name: string): void {
 }
 
 /**
- * The update bookkeeping shared by the online learners (BP(λ), RTRL): each committed step's
- * gradients are added to the sequence sum and, in the per-step regime, applied at once; in the
- * per-sequence regime the sum is applied at `end`.
+ * One optimizer step on the model, with the groups not in `received` passed as null (no
+ * gradient at this step: they do not move). The optimizer refuses a non-finite update as a
+ * whole; that refusal becomes the learner's DivergenceError (nothing was applied).
+ */
+export function applyOptimizer(optimizer: Optimizer, model: Model, grads: ModelGroups, received: Record<GroupName, boolean>, method: string, step: number): void {
+  const stepGrads: StepGrads = {
+    cell: received.cell ? grads.cell : null,
+    readout: received.readout ? grads.readout : null,
+    synthesiser: received.synthesiser ? grads.synthesiser : null,
+  };
+  try {
+    optimizer.step(model.groups(), stepGrads);
+  } catch (e) {
+    if (e instanceof OptimizerDivergenceError) throw new DivergenceError(method, step, `${e.quantity}, in the ${e.optimizer} update`);
+    throw e;
+  }
+}
+
+/**
+ * The update bookkeeping shared by the online learners (BP(λ), RTRL): each step's gradients
+ * are applied at once in the per-step regime (before the learner commits the step, so a
+ * refused update leaves the learner as it was), and added to the sequence sum, which the
+ * per-sequence regime applies at `end`. A group receives a gradient only at the steps that
+ * give it one (`received`); the per-sequence update skips a group that received none.
  */
 export class OnlineUpdates {
   readonly sum: ModelGroups;
   lossSum = 0;
+  private readonly received = { cell: false, readout: false, synthesiser: false };
 
   constructor(
     private readonly model: Model,
     private readonly regime: 'per-step' | 'per-sequence',
     private readonly optimizer: Optimizer | undefined,
+    private readonly method: string,
   ) {
     this.sum = zeroGrads(model);
   }
@@ -156,18 +179,22 @@ export class OnlineUpdates {
   reset(): void {
     for (const g of Object.values(this.sum)) for (const t of Object.values(g as ParamGroup)) t.data.fill(0);
     this.lossSum = 0;
+    this.received.cell = this.received.readout = this.received.synthesiser = false;
   }
 
-  /** Adds one committed step (its gradients and its loss (1/B)·Σ_b ℓ_{t,b}). */
-  commitStep(grads: ModelGroups, loss: number): void {
-    for (const k of ['cell', 'readout', 'synthesiser'] as const) addScaled(this.sum[k], grads[k], 1);
+  /** Adds step t (its gradients, the groups that received one, its loss (1/B)·Σ_b ℓ_{t,b}); the per-step update first. */
+  commitStep(grads: ModelGroups, received: Record<GroupName, boolean>, loss: number, t: number): void {
+    if (this.regime === 'per-step' && this.optimizer) applyOptimizer(this.optimizer, this.model, grads, received, this.method, t);
+    for (const k of ['cell', 'readout', 'synthesiser'] as const) {
+      addScaled(this.sum[k], grads[k], 1);
+      this.received[k] ||= received[k];
+    }
     this.lossSum += loss;
-    if (this.regime === 'per-step' && this.optimizer) this.optimizer.step(this.model.groups(), grads);
   }
 
-  /** Closes the sequence: the per-sequence update, if any. */
-  end(): { loss: number; grads: ModelGroups } {
-    if (this.regime === 'per-sequence' && this.optimizer) this.optimizer.step(this.model.groups(), this.sum);
+  /** Closes the sequence of `steps` steps: the per-sequence update, if any. */
+  end(steps: number): { loss: number; grads: ModelGroups } {
+    if (this.regime === 'per-sequence' && this.optimizer) applyOptimizer(this.optimizer, this.model, this.sum, this.received, this.method, steps - 1);
     return { loss: this.lossSum, grads: this.sum };
   }
 }

@@ -1,6 +1,6 @@
 import type { Model, ModelGroups } from '../model/model.ts';
 import type { Arr } from '../tensor/dtype.ts';
-import { COMMON_KEYS, checkCommon, checkFiniteGroups, DivergenceError, StepGuard, type CommonOptions, type Learner, type SequenceResult, type StepResult } from './learner.ts';
+import { applyOptimizer, COMMON_KEYS, checkCommon, checkFiniteGroups, DivergenceError, StepGuard, type CommonOptions, type Learner, type SequenceResult, type StepResult } from './learner.ts';
 import { TrajectoryRecorder, type Trajectory } from './trajectory.ts';
 
 /** What an offline method computes from a whole buffered sequence. */
@@ -19,6 +19,8 @@ export interface OfflineGradients {
  */
 export abstract class OfflineLearner implements Learner {
   abstract readonly method: string;
+  /** whether the method trains the synthesiser (BPTT does not: its synthesiser gradient is null) */
+  protected abstract readonly trainsSynthesiser: boolean;
   protected readonly guard: StepGuard;
   private rec: TrajectoryRecorder | null = null;
   /** the last sequence's extra outputs (state and synthetic gradients) */
@@ -53,7 +55,10 @@ export abstract class OfflineLearner implements Learner {
     const traj = this.rec!.trajectory();
     const out = this.compute(traj, this.guard.terminal);
     checkFiniteGroups(out.grads, this.method, traj.T - 1);
-    if (this.common.optimizer) this.common.optimizer.step(this.model.groups(), out.grads);
+    if (this.common.optimizer) {
+      const received = { cell: true, readout: traj.dyhat.some((g) => g !== null), synthesiser: this.trainsSynthesiser };
+      applyOptimizer(this.common.optimizer, this.model, out.grads, received, this.method, traj.T - 1);
+    }
     this.guard.close();
     this.rec = null;
     this.lastOutputs = out;

@@ -57,7 +57,7 @@ export class RtrlLearner implements Learner {
     this.unit = alloc(d, B * n);
     this.scratch = zerosLike(this.model.cell.params);
     this.stepGrads = zeroGrads(this.model);
-    this.updates = new OnlineUpdates(this.model, this.regime, this.opts.optimizer);
+    this.updates = new OnlineUpdates(this.model, this.regime, this.opts.optimizer, this.method);
   }
 
   step(x: Arr, y: Arr | null, last = false): StepResult {
@@ -109,16 +109,17 @@ export class RtrlLearner implements Learner {
     checkFiniteGroups(grads, this.method, t);
     checkFiniteArr(Mnext, this.method, t, 'the influence matrix');
 
+    const received = { cell: buf.hasTarget, readout: buf.hasTarget, synthesiser: false };
+    this.updates.commitStep(grads, received, lossT / B, t);
     buf.commit();
     this.cur = 1 - this.cur;
     this.guard.advance(last);
-    this.updates.commitStep(grads, lossT / B);
     return { loss: lossT / B };
   }
 
   end(): SequenceResult {
     this.guard.checkEnd();
-    const { loss, grads } = this.updates.end();
+    const { loss, grads } = this.updates.end(this.guard.t);
     this.guard.close();
     return { loss, steps: this.guard.t, grads };
   }
