@@ -4,12 +4,15 @@ import { alloc } from '../tensor/dtype.ts';
 import { bpttFromTrajectory } from './bptt.ts';
 import { forwardTrajectory } from './trajectory.ts';
 import { cosine, l2Norm } from '../norms.ts';
+import { checkSeqBatch } from '../data/validate-batch.ts';
+import { checkModel } from './learner.ts';
 
 /**
  * Gradient alignment (MATH.md §5): cosine similarity between the synthetic gradient g(s_t) and
  * the true future gradient G_t = ∂L/∂s_t − ∂L_t/∂s_t (γ = 1, from BPTT at the same parameters),
  * per example, averaged over the batch, for t < T (0-based t = 0..T−2). The cosine of a pair
- * where either vector is zero is taken as 0.
+ * where either vector is zero is taken as 0. The batch is checked in full against the model
+ * (widths, finite values, targets its loss accepts, B ≥ 1); an error names what is wrong.
  */
 export interface Alignment {
   /** batch-mean cosine at each step t = 0..T−2 */
@@ -21,6 +24,8 @@ export interface Alignment {
 }
 
 export function gradientAlignment(model: Model, batch: SeqBatch): Alignment {
+  checkModel(model, 'gradientAlignment: model');
+  checkSeqBatch(batch, model, 'gradientAlignment: batch');
   const traj = forwardTrajectory(model, batch);
   const { stateGrads } = bpttFromTrajectory(model, traj);
   const B = batch.B;

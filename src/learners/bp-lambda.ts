@@ -5,6 +5,7 @@ import { alloc, type Arr } from '../tensor/dtype.ts';
 import { addAugmented, maxAbsFinite, TRACE_SAFE_BOUND, traceContract, traceMagnitudeBound, traceSize, traceUpdate, tdError } from '../kernels/trace.ts';
 import { checkFinite, checkOneOf, checkOptions, checkPositive, checkUnit } from '../validate.ts';
 import { clipToNorm } from '../norms.ts';
+import { allocating } from '../memory.ts';
 import { StepBuffers } from './step-buffers.ts';
 import {
   COMMON_KEYS,
@@ -68,13 +69,13 @@ export class BpLambdaLearner implements Learner {
     private readonly opts: BpLambdaOptions,
   ) {
     checkOptions(opts, BP_LAMBDA_KEYS, 'BpLambdaLearner');
-    checkCommon(opts, 'BpLambdaLearner');
+    checkCommon(model, opts, 'BpLambdaLearner');
     this.lambda = checkUnit(opts.lambda, 'BpLambdaLearner: lambda');
     this.gamma = checkUnit(opts.gamma, 'BpLambdaLearner: gamma');
     this.sgScale = opts.sgScale === undefined ? 1 : checkFinite(opts.sgScale, 'BpLambdaLearner: sgScale');
     this.regime = checkOneOf(opts.regime ?? 'per-step', ['per-step', 'per-sequence'] as const, 'BpLambdaLearner: regime');
     this.synthClip = opts.synthClip === undefined ? undefined : checkPositive(opts.synthClip, 'BpLambdaLearner: synthClip');
-    this.guard = new StepGuard(this.method, model);
+    this.guard = new StepGuard(this.method, model, opts.loss);
   }
 
   /** g(s_t) of the last committed step (B×n): the synthetic gradient the cell received. */
@@ -83,29 +84,37 @@ export class BpLambdaLearner implements Learner {
   }
 
   reset(batchSize: number): void {
-    this.guard.reset(batchSize);
-    const B = batchSize;
-    const n = this.model.stateSize;
-    const d = this.model.dtype;
+    const B = this.guard.checkBatchSize(batchSize);
     if (!this.buf || this.buf.batch !== B) {
-      this.buf = new StepBuffers(this.model, B, this.opts.loss);
+      // allocate everything first: a batch size that cannot be allocated leaves the learner as it was
+      const n = this.model.stateSize;
+      const d = this.model.dtype;
       const len = B * traceSize(n);
-      // one allocation for both (a backend with its own memory can then place them together)
-      const both = allocBuffer(d, 2 * len);
-      this.traces = [both.subarray(0, len), both.subarray(len, 2 * len)];
-      this.g_prev = alloc(d, B * n);
-      this.g_t = alloc(d, B * n);
-      this.v = alloc(d, B * n);
-      this.delta = alloc(d, B * n);
-      this.aug = alloc(d, n * (n + 1));
-      this.stepGrads = zeroGrads(this.model);
-      this.updates = new OnlineUpdates(this.model, this.regime, this.opts.optimizer, this.method);
-    } else {
-      this.buf.restart();
-      this.updates.reset();
+      const bytes = (d === 'float64' ? 8 : 4) * (2 * len + 8 * B * n);
+      const a = allocating(`${this.method}.reset: batchSize ${B} (eligibility traces of ${B}·n²(n+1) values, n = ${n})`, bytes, () => ({
+        buf: new StepBuffers(this.model, B, this.opts.loss),
+        // one allocation for both traces (a backend with its own memory can then place them together)
+        both: allocBuffer(d, 2 * len),
+        g_prev: alloc(d, B * n),
+        g_t: alloc(d, B * n),
+        v: alloc(d, B * n),
+        delta: alloc(d, B * n),
+      }));
+      this.buf = a.buf;
+      this.traces = [a.both.subarray(0, len), a.both.subarray(len, 2 * len)];
+      this.g_prev = a.g_prev;
+      this.g_t = a.g_t;
+      this.v = a.v;
+      this.delta = a.delta;
+      this.aug ??= alloc(d, n * (n + 1));
+      this.stepGrads ??= zeroGrads(this.model);
+      this.updates ??= new OnlineUpdates(this.model, this.regime, this.opts.optimizer, this.method);
     }
+    this.buf.restart();
+    this.updates.reset();
     this.traceCur = 0;
     this.traceMax = 0;
+    this.guard.reset(B);
   }
 
   step(x: Arr, y: Arr | null, last = false): StepResult {

@@ -4,6 +4,7 @@ import { OptimizerDivergenceError, type GroupName, type Optimizer, type StepGrad
 import { addScaled, zerosLike, type ParamGroup } from '../model/params.ts';
 import { checkInt, checkOneOf, describe } from '../validate.ts';
 import { LOSS_KINDS, type LossKind } from '../data/batch.ts';
+import { checkStepArray, checkTargets } from '../data/validate-batch.ts';
 
 /**
  * One interface for every learning algorithm. A learner consumes a batch of sequences one
@@ -80,10 +81,17 @@ export class StepGuard {
   constructor(
     private readonly method: string,
     private readonly model: Model,
+    private readonly loss: LossKind,
   ) {}
 
+  /** Checks a batch size (before the learner allocates anything for it). */
+  checkBatchSize(batchSize: unknown): number {
+    return checkInt(batchSize, `${this.method}.reset: batchSize`, 1);
+  }
+
+  /** Opens a new sequence of `batchSize` examples (call once the learner's buffers are in place). */
   reset(batchSize: number): void {
-    this.batch = checkInt(batchSize, `${this.method}.reset: batchSize`, 1);
+    this.batch = this.checkBatchSize(batchSize);
     this.t = 0;
     this.ended = false;
     this.terminal = false;
@@ -94,8 +102,12 @@ export class StepGuard {
     if (this.ended) throw new Error(`${m}.step: no open sequence: call reset(batchSize) first`);
     if (this.terminal) throw new Error(`${m}.step: the sequence already ended at its last step: call end(), then reset()`);
     if (typeof last !== 'boolean') throw new Error(`${m}.step: last: expected a boolean, received ${describe(last)}`);
-    checkBatchArray(x, this.batch * this.model.inputSize, `${m}.step: x (batch ${this.batch} × inputSize ${this.model.inputSize})`);
-    if (y !== null) checkBatchArray(y, this.batch * this.model.outputSize, `${m}.step: y (batch ${this.batch} × outputSize ${this.model.outputSize})`);
+    const { inputSize: I, outputSize: O } = this.model;
+    checkStepArray(x, this.batch * I, `${m}.step: x (batch ${this.batch} × inputSize ${I})`);
+    if (y !== null) {
+      checkStepArray(y, this.batch * O, `${m}.step: y (batch ${this.batch} × outputSize ${O})`);
+      checkTargets(this.loss, y, this.batch, O, `${m}.step: y`);
+    }
   }
 
   /** Records a committed step; `last` marks it terminal. */
@@ -115,12 +127,6 @@ export class StepGuard {
   }
 }
 
-function checkBatchArray(v: unknown, length: number, name: string): void {
-  if (!(v instanceof Float64Array || v instanceof Float32Array)) throw new Error(`${name}: expected a Float64Array or Float32Array of length ${length}, received ${describe(v)}`);
-  if (v.length !== length) throw new Error(`${name}: expected length ${length}, received length ${v.length}`);
-  for (let i = 0; i < v.length; i++) if (!Number.isFinite(v[i])) throw new Error(`${name}: expected finite values, received ${v[i]} at index ${i}`);
-}
-
 export interface CommonOptions {
   /** the per-step loss of the readout (MATH.md §1) */
   loss: LossKind;
@@ -130,7 +136,17 @@ export interface CommonOptions {
 
 export const COMMON_KEYS = ['loss', 'optimizer'] as const;
 
-export function checkCommon(opts: CommonOptions, name: string): void {
+/** A Model (from createModel or the Model constructor): cell, readout, synthesiser and groups(). */
+export function checkModel(model: unknown, name: string): void {
+  const m = model as Partial<Model> | null;
+  if (m === null || typeof m !== 'object' || !m.cell || !m.readout || !m.synthesiser || typeof m.groups !== 'function') {
+    throw new Error(`${name}: expected a Model (createModel(...)), received ${describe(model)}`);
+  }
+}
+
+/** Checks the model and the options every learner takes. */
+export function checkCommon(model: Model, opts: CommonOptions, name: string): void {
+  checkModel(model, `${name}: model`);
   checkOneOf(opts.loss, LOSS_KINDS, `${name}: loss`);
   const o = opts.optimizer;
   if (o !== undefined && (o === null || typeof o.step !== 'function')) throw new Error(`${name}: optimizer: expected an Optimizer (Sgd, Adam) or undefined, received ${describe(o)}`);

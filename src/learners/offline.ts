@@ -2,6 +2,7 @@ import type { Model, ModelGroups } from '../model/model.ts';
 import type { Arr } from '../tensor/dtype.ts';
 import { applyOptimizer, COMMON_KEYS, checkCommon, checkFiniteGroups, DivergenceError, StepGuard, type CommonOptions, type Learner, type SequenceResult, type StepResult } from './learner.ts';
 import { TrajectoryRecorder, type Trajectory } from './trajectory.ts';
+import { allocating } from '../memory.ts';
 
 /** What an offline method computes from a whole buffered sequence. */
 export interface OfflineGradients {
@@ -31,15 +32,19 @@ export abstract class OfflineLearner implements Learner {
     protected readonly common: CommonOptions,
     name: string,
   ) {
-    checkCommon(common, name);
-    this.guard = new StepGuard(name, model);
+    checkCommon(model, common, name);
+    this.guard = new StepGuard(name, model, common.loss);
   }
 
   protected abstract compute(traj: Trajectory, terminal: boolean): OfflineGradients;
 
   reset(batchSize: number): void {
-    this.guard.reset(batchSize);
-    this.rec = new TrajectoryRecorder(this.model, batchSize, this.common.loss);
+    const B = this.guard.checkBatchSize(batchSize);
+    const bytes = (this.model.dtype === 'float64' ? 8 : 4) * B * (this.model.hiddenSize + this.model.stateSize);
+    // a batch size that cannot be allocated leaves the learner as it was
+    const rec = allocating(`${this.method}.reset: batchSize ${B}`, bytes, () => new TrajectoryRecorder(this.model, B, this.common.loss));
+    this.rec = rec;
+    this.guard.reset(B);
   }
 
   step(x: Arr, y: Arr | null, last = false): StepResult {

@@ -3,6 +3,7 @@ import { zeroGroup, zerosLike, type ParamGroup } from '../model/params.ts';
 import { alloc, type Arr } from '../tensor/dtype.ts';
 import { allocBuffer, kernels } from '../tensor/ops.ts';
 import { checkOneOf, checkOptions } from '../validate.ts';
+import { allocating } from '../memory.ts';
 import { StepBuffers } from './step-buffers.ts';
 import { COMMON_KEYS, checkCommon, checkFiniteArr, checkFiniteGroups, DivergenceError, OnlineUpdates, StepGuard, zeroGrads, type CommonOptions, type Learner, type SequenceResult, type StepResult } from './learner.ts';
 
@@ -37,27 +38,36 @@ export class RtrlLearner implements Learner {
     private readonly opts: RtrlOptions,
   ) {
     checkOptions(opts, [...COMMON_KEYS, 'regime'], 'RtrlLearner');
-    checkCommon(opts, 'RtrlLearner');
+    checkCommon(model, opts, 'RtrlLearner');
     this.regime = checkOneOf(opts.regime ?? 'per-step', ['per-step', 'per-sequence'] as const, 'RtrlLearner: regime');
-    this.guard = new StepGuard(this.method, model);
+    this.guard = new StepGuard(this.method, model, opts.loss);
     this.names = Object.keys(model.cell.params);
     this.P = this.names.reduce((a, k) => a + model.cell.params[k].size, 0);
   }
 
   reset(batchSize: number): void {
-    this.guard.reset(batchSize);
-    const B = batchSize;
+    const B = this.guard.checkBatchSize(batchSize);
     const n = this.model.stateSize;
     const d = this.model.dtype;
-    this.buf = new StepBuffers(this.model, B, this.opts.loss);
-    this.M = [allocBuffer(d, B * n * this.P), allocBuffer(d, B * n * this.P)];
+    const P = this.P;
+    // allocate everything first: a batch size that cannot be allocated leaves the learner as it was
+    const bytes = (d === 'float64' ? 8 : 4) * (3 * B * n * P + 6 * B * n);
+    const a = allocating(`${this.method}.reset: batchSize ${B} (influence matrices of ${B}·n·P values, n = ${n}, P = ${P})`, bytes, () => ({
+      buf: new StepBuffers(this.model, B, this.opts.loss),
+      M: [allocBuffer(d, B * n * P), allocBuffer(d, B * n * P)] as [Arr, Arr],
+      local: alloc(d, B * n * P),
+      unit: alloc(d, B * n),
+    }));
+    this.buf = a.buf;
+    this.M = a.M;
     this.cur = 0;
-    this.local = alloc(d, B * n * this.P);
-    this.flat = new Float64Array(this.P);
-    this.unit = alloc(d, B * n);
+    this.local = a.local;
+    this.flat = new Float64Array(P);
+    this.unit = a.unit;
     this.scratch = zerosLike(this.model.cell.params);
     this.stepGrads = zeroGrads(this.model);
     this.updates = new OnlineUpdates(this.model, this.regime, this.opts.optimizer, this.method);
+    this.guard.reset(B);
   }
 
   step(x: Arr, y: Arr | null, last = false): StepResult {
