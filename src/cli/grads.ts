@@ -1,4 +1,5 @@
-import { readFileSync } from 'node:fs';
+import { readFileSync, realpathSync } from 'node:fs';
+import { resolve } from 'node:path';
 import { batchFromJsonText } from '../io/batch-json.ts';
 import { gradsToJson } from '../io/grads-json.ts';
 import { modelFromJsonText } from '../io/model-json.ts';
@@ -34,6 +35,18 @@ function readText(path: string, what: string): string {
   }
 }
 
+/** Whether two paths name the same file (through symbolic links too, when it exists). */
+function samePath(a: string, b: string): boolean {
+  const real = (p: string) => {
+    try {
+      return realpathSync(p);
+    } catch {
+      return resolve(p);
+    }
+  };
+  return real(a) === real(b);
+}
+
 /** Runs `bp-lambda grads`; returns the text written (for tests) or the help text. */
 export function runGrads(argv: readonly string[], write: (text: string) => void): void {
   const { opts, positional } = parseArgs(argv, GRADS_OPTIONS, 'grads');
@@ -51,6 +64,8 @@ export function runGrads(argv: readonly string[], write: (text: string) => void)
   if ((method === 'tbptt' || method === 'sg') && truncation === undefined) throw new Error(`grads: --truncation is required for --method ${method}`);
   if (truncation !== undefined && truncation < 1) throw new Error(`grads: --truncation: expected an integer ≥ 1, received ${truncation}`);
   if (truncation !== undefined && method !== 'tbptt' && method !== 'sg') throw new Error(`grads: --truncation applies to tbptt and sg only, not to ${method}`);
+
+  if (opts.out !== undefined) for (const input of ['model', 'batch'] as const) if (samePath(opts.out as string, opts[input] as string)) throw new Error(`grads: --out ${opts.out} is the --${input} file: writing the gradients there would replace the input; give another --out`);
 
   const model = modelFromJsonText(readText(opts.model as string, 'model'), 'float64', `--model ${opts.model}`);
   const batch = batchFromJsonText(readText(opts.batch as string, 'batch'), 'float64', `--batch ${opts.batch}`);
