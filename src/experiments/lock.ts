@@ -45,14 +45,19 @@ export interface RunLock {
   release(): void;
 }
 
-function readHolder(path: string): Holder | 'unreadable' | null {
-  let text: string;
+/** fn(), or `value` when fn fails with the system error `code` (ENOENT, EEXIST). */
+function unlessCode<T, U>(code: string, value: U, fn: () => T): T | U {
   try {
-    text = readFileSync(path, 'utf8');
+    return fn();
   } catch (e) {
-    if ((e as NodeJS.ErrnoException).code === 'ENOENT') return null;
+    if ((e as NodeJS.ErrnoException).code === code) return value;
     throw e;
   }
+}
+
+function readHolder(path: string): Holder | 'unreadable' | null {
+  const text = unlessCode('ENOENT', null, () => readFileSync(path, 'utf8'));
+  if (text === null) return null;
   try {
     const h = JSON.parse(text) as Holder;
     return Number.isInteger(h.pid) && typeof h.host === 'string' && typeof h.token === 'string' ? h : 'unreadable';
@@ -76,13 +81,8 @@ function createExclusive(path: string, text: string): boolean {
     rmSync(temp, { force: true });
   }
   // no hard links here: an exclusive create (a reader may briefly see it empty: "unreadable", live)
-  let fd: number;
-  try {
-    fd = openSync(path, 'wx');
-  } catch (e) {
-    if ((e as NodeJS.ErrnoException).code === 'EEXIST') return false;
-    throw e;
-  }
+  const fd = unlessCode('EEXIST', null, () => openSync(path, 'wx'));
+  if (fd === null) return false;
   try {
     writeSync(fd, text);
   } finally {
@@ -105,12 +105,7 @@ function isStale(path: string, holder: Holder | 'unreadable'): boolean {
 /** Moves a stale lock aside and deletes it if it is the one judged stale; puts back a fresh one moved by mistake. */
 function takeOver(path: string, stale: Holder | 'unreadable'): void {
   const aside = `${path}.stale.${process.pid}.${randomBytes(6).toString('hex')}`;
-  try {
-    renameSync(path, aside);
-  } catch (e) {
-    if ((e as NodeJS.ErrnoException).code === 'ENOENT') return;
-    throw e;
-  }
+  if (unlessCode('ENOENT', false, () => (renameSync(path, aside), true)) === false) return; // released meanwhile
   const moved = readHolder(aside);
   const same = stale === 'unreadable' ? moved === 'unreadable' : moved !== null && moved !== 'unreadable' && moved.token === stale.token;
   try {
