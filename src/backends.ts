@@ -13,16 +13,54 @@
 import type { Backend } from './tensor/backend.ts';
 import { JsBackend } from './tensor/js-backend.ts';
 import { getBackend, setBackend } from './tensor/ops.ts';
-import { checkOneOf } from './validate.ts';
+import { checkInt, checkNonNegative, checkOneOf, checkOptions, checkPositive, describe } from './validate.ts';
 
 export type BackendChoice = 'js' | 'wasm' | 'workers' | 'gpu';
 export const BACKEND_CHOICES: readonly BackendChoice[] = ['js', 'wasm', 'workers', 'gpu'];
 
-/** Creates a backend by name, importing its module on demand. Options go to its factory. */
+type OptionCheck = (v: unknown, name: string) => unknown;
+const oneOf =
+  (...allowed: string[]): OptionCheck =>
+  (v, name) =>
+    checkOneOf(v, allowed, name);
+const FLOAT32 = oneOf('f64x2', 'f32x4');
+
+/** The options each backend's factory takes, with their checks (an unknown key is an error). */
+const BACKEND_OPTIONS: Record<BackendChoice, Record<string, OptionCheck>> = {
+  js: {},
+  wasm: { float32: FLOAT32, fallback: (v, n) => typeof v === 'boolean' || fail(n, 'a boolean', v) },
+  workers: {
+    workers: (v, n) => checkInt(v, n, 1),
+    kernels: oneOf('wasm', 'js'),
+    float32: FLOAT32,
+    minParallelFlops: checkNonNegative,
+    stallTimeoutMs: checkPositive,
+    spawn: (v, n) => typeof v === 'function' || fail(n, 'a function (index) => WorkerPort', v),
+  },
+  gpu: { mode: oneOf('gpu', 'webgl2', 'webgl', 'headlessgl', 'webasm', 'wasm', 'cpu'), maxKernels: (v, n) => checkInt(v, n, 1) },
+};
+
+function fail(name: string, expected: string, v: unknown): never {
+  throw new Error(`${name}: expected ${expected}, received ${describe(v)}`);
+}
+
+/** Checks `options` against the backend's option table: unknown keys and bad values throw, naming them. */
+function checkBackendOptions(name: BackendChoice, options: unknown): Record<string, unknown> {
+  const table = BACKEND_OPTIONS[name];
+  const where = `createBackend: ${name}`;
+  if (name === 'js' && options && typeof options === 'object' && Object.keys(options).length) throw new Error(`${where}: takes no options, received ${Object.keys(options).join(', ')}`);
+  checkOptions(options, Object.keys(table), where);
+  const opts = (options ?? {}) as Record<string, unknown>;
+  for (const [k, v] of Object.entries(opts)) if (v !== undefined) table[k](v, `${where}: ${k}`);
+  return opts;
+}
+
+/** Creates a backend by name, importing its module on demand. Options go to its factory, checked first. */
 export async function createBackend(name: BackendChoice, options: Record<string, unknown> = {}): Promise<Backend> {
-  switch (checkOneOf(name, BACKEND_CHOICES, 'createBackend: backend')) {
+  checkOneOf(name, BACKEND_CHOICES, 'createBackend: backend');
+  options = checkBackendOptions(name, options);
+  switch (name) {
     case 'js':
-      if (Object.keys(options).length) throw new Error(`createBackend: js: takes no options, received ${Object.keys(options).join(', ')}`);
       return new JsBackend();
     case 'wasm': {
       const { createWasmBackend } = await import('./tensor/wasm-backend.ts');

@@ -5,13 +5,14 @@
 import ndarray from 'ndarray';
 import type { NdArray } from 'ndarray';
 import { Tensor } from './tensor/tensor.ts';
-import { alloc, type DType } from './tensor/dtype.ts';
+import { alloc, checkDType, type DType } from './tensor/dtype.ts';
 
 /** Copies any ndarray view (strided, offset, any numeric dtype) into a dense row-major Tensor. */
 export function fromNdarray(view: NdArray, dtype: DType = 'float64'): Tensor {
   if (!view || !Array.isArray(view.shape) || typeof view.get !== 'function') {
     throw new Error(`fromNdarray: view: expected an ndarray, received ${view === null ? 'null' : typeof view}`);
   }
+  checkDType(dtype, 'fromNdarray: dtype');
   const shape = view.shape.slice();
   const size = shape.reduce((a, b) => a * b, 1);
   const out = alloc(dtype, size);

@@ -19,9 +19,14 @@ function splitmix32(seed: number): () => number {
 export class Rng {
   private s: Uint32Array;
 
+  /**
+   * `seed`: a 32-bit integer, signed or unsigned, in [−2³¹, 2³²−1]; it is used modulo 2³², so a
+   * negative seed s and s + 2³² give the same numbers. Seeds outside that range are refused
+   * (they would silently collide with one inside it).
+   */
   constructor(seed: number) {
-    if (!Number.isInteger(seed)) {
-      throw new Error(`seed: expected an integer, received ${String(seed)}`);
+    if (!Number.isInteger(seed) || seed < -(2 ** 31) || seed > 2 ** 32 - 1) {
+      throw new Error(`seed: expected a 32-bit integer in [-2147483648, 4294967295], received ${String(seed)}`);
     }
     const sm = splitmix32(seed);
     this.s = new Uint32Array([sm(), sm(), sm(), sm()]);
@@ -30,8 +35,8 @@ export class Rng {
 
   static fromState(state: RngState): Rng {
     const r = new Rng(0);
-    if (!Array.isArray(state) || state.length !== 4 || state.some((v) => !Number.isInteger(v) || v < 0 || v > 0xffffffff)) {
-      throw new Error(`rng state: expected 4 unsigned 32-bit integers, received ${JSON.stringify(state)}`);
+    if (!Array.isArray(state) || state.length !== 4 || state.some((v) => !Number.isInteger(v) || v < 0 || v > 0xffffffff) || state.every((v) => v === 0)) {
+      throw new Error(`rng state: expected 4 unsigned 32-bit integers, not all zero (xoshiro128** would then give only zeros), received ${JSON.stringify(state)}`);
     }
     r.s = new Uint32Array(state);
     return r;

@@ -5,7 +5,9 @@ import type { LossKind } from '../data/batch.ts';
  * Per-example losses ℓ(ŷ, y) on one step and their gradients ∂ℓ/∂ŷ (no 1/B: MATH.md §1).
  *   mse:         ℓ = ½‖ŷ − y‖²,                       ∂ℓ/∂ŷ = ŷ − y
  *   softmax-ce:  ℓ = −Σ_o y_o log softmax(ŷ)_o,       ∂ℓ/∂ŷ = softmax(ŷ)·Σ_o y_o − y
- *   sigmoid-bce: ℓ = Σ_o max(ŷ,0) − ŷ y + log(1+e^{−|ŷ|}),  ∂ℓ/∂ŷ = σ(ŷ) − y
+ *   sigmoid-bce: ℓ = Σ_o y·softplus(−ŷ) + (1−y)·softplus(ŷ),   ∂ℓ/∂ŷ = σ(ŷ) − y
+ * Both log terms are evaluated without cancellation or overflow for any finite logits (tested
+ * at ±1e2 … ±1e300 against closed forms); mse overflows only where ½(ŷ − y)² exceeds 1.8e308.
  * `lossStep` writes every example's ℓ into `perExample` (if given), its gradient into `grad`
  * (if given), and returns Σ_b ℓ_b.
  */
@@ -23,24 +25,30 @@ export function lossStep(kind: LossKind, yhat: Arr, y: Arr, batch: number, O: nu
         }
         break;
       case 'softmax-ce': {
-        let m = -Infinity;
-        for (let o = 0; o < O; o++) m = Math.max(m, yhat[off + o]);
-        let z = 0;
-        for (let o = 0; o < O; o++) z += Math.exp(yhat[off + o] - m);
-        const logZ = m + Math.log(z);
+        // log softmax(ŷ)_o = (ŷ_o − m) − log Σ_k e^{ŷ_k − m}, m = ŷ_j the largest logit; the
+        // sum is 1 + r with r = Σ_{k≠j} e^{ŷ_k − m} ≤ O − 1, so log1p(r) keeps every digit
+        // (m + log Σ would round the log term away once |m| ≫ 1, e.g. 1e16 + ln 2 = 1e16)
+        let j = 0;
+        for (let o = 1; o < O; o++) if (yhat[off + o] > yhat[off + j]) j = o;
+        const m = yhat[off + j];
+        let r = 0;
+        for (let o = 0; o < O; o++) if (o !== j) r += Math.exp(yhat[off + o] - m);
+        const logSum = Math.log1p(r);
         let ysum = 0;
         for (let o = 0; o < O; o++) {
           ysum += y[off + o];
-          if (y[off + o] !== 0) l -= y[off + o] * (yhat[off + o] - logZ);
+          if (y[off + o] !== 0) l -= y[off + o] * (yhat[off + o] - m - logSum);
         }
-        if (grad) for (let o = 0; o < O; o++) grad[off + o] = Math.exp(yhat[off + o] - logZ) * ysum - y[off + o];
+        if (grad) for (let o = 0; o < O; o++) grad[off + o] = (Math.exp(yhat[off + o] - m) / (1 + r)) * ysum - y[off + o];
         break;
       }
       case 'sigmoid-bce':
         for (let o = 0; o < O; o++) {
           const zo = yhat[off + o];
           const t = y[off + o];
-          l += Math.max(zo, 0) - zo * t + Math.log1p(Math.exp(-Math.abs(zo)));
+          // softplus form: (1 − t)·z + log1p(e^{−z}) for z ≥ 0, −t·z + log1p(e^{z}) below; 1 − t
+          // is exact for t near 1, where max(z, 0) − z·t would cancel
+          l += (zo >= 0 ? (1 - t) * zo : -t * zo) + Math.log1p(Math.exp(-Math.abs(zo)));
           if (grad) {
             const p = zo >= 0 ? 1 / (1 + Math.exp(-zo)) : Math.exp(zo) / (1 + Math.exp(zo));
             grad[off + o] = p - t;

@@ -64,6 +64,11 @@ function convert(raw: string, spec: OptionSpec, command: string): string | numbe
   }
 }
 
+/** Whether `--name` (or `--name=…`) appears in argv (as opposed to taking its default). */
+export function optionGiven(argv: readonly string[], name: string): boolean {
+  return argv.some((a) => a === `--${name}` || a.startsWith(`--${name}=`));
+}
+
 export function usage(command: string, summary: string, specs: readonly OptionSpec[]): string {
   const lines = [`Usage: ${command}`, '', summary, '', 'Options:'];
   for (const s of specs) {

@@ -1,4 +1,5 @@
-import { readFileSync } from 'node:fs';
+import { readFileSync, realpathSync } from 'node:fs';
+import { resolve } from 'node:path';
 import { batchFromJsonText } from '../io/batch-json.ts';
 import { gradsToJson } from '../io/grads-json.ts';
 import { modelFromJsonText } from '../io/model-json.ts';
@@ -34,6 +35,18 @@ function readText(path: string, what: string): string {
   }
 }
 
+/** Whether two paths name the same file (through symbolic links too, when it exists). */
+function samePath(a: string, b: string): boolean {
+  const real = (p: string) => {
+    try {
+      return realpathSync(p);
+    } catch {
+      return resolve(p);
+    }
+  };
+  return real(a) === real(b);
+}
+
 /** Runs `bp-lambda grads`; returns the text written (for tests) or the help text. */
 export function runGrads(argv: readonly string[], write: (text: string) => void): void {
   const { opts, positional } = parseArgs(argv, GRADS_OPTIONS, 'grads');
@@ -56,6 +69,7 @@ export function runGrads(argv: readonly string[], write: (text: string) => void)
   if (computation !== undefined && method !== 'bp-lambda') throw new Error(`grads: --computation applies to bp-lambda only, not to ${method}`);
   const traceWindow = opts['trace-window'] as number | undefined;
   if (traceWindow !== undefined && computation !== 'blocked') throw new Error('grads: --trace-window applies to --computation blocked only');
+  if (opts.out !== undefined) for (const input of ['model', 'batch'] as const) if (samePath(opts.out as string, opts[input] as string)) throw new Error(`grads: --out ${opts.out} is the --${input} file: writing the gradients there would replace the input; give another --out`);
 
   const model = modelFromJsonText(readText(opts.model as string, 'model'), 'float64', `--model ${opts.model}`);
   const batch = batchFromJsonText(readText(opts.batch as string, 'batch'), 'float64', `--batch ${opts.batch}`);

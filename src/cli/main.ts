@@ -34,6 +34,20 @@ export async function main(argv: string[]): Promise<number> {
   }
 }
 
+/**
+ * A reader that closed our standard output or error early (`bp-lambda grads … | head -c 100`)
+ * ends the command quietly, as a Unix filter ends on SIGPIPE: no stack trace, exit code 0
+ * (a run's lock is removed by its exit handler; its files are complete or untouched).
+ */
+function quietOnClosedPipe(stream: NodeJS.WriteStream): void {
+  stream.on('error', (e: NodeJS.ErrnoException) => {
+    if (e.code === 'EPIPE') process.exit(process.exitCode ?? 0);
+    throw e;
+  });
+}
+quietOnClosedPipe(process.stdout);
+quietOnClosedPipe(process.stderr);
+
 main(process.argv.slice(2)).then((code) => {
   process.exitCode = code;
 });

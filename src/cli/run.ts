@@ -1,7 +1,6 @@
-import { existsSync } from 'node:fs';
 import { resolve as resolvePath } from 'node:path';
 import { ACTIVATIONS, type Activation } from '../cells/activations.ts';
-import { loadCheckpoint } from '../experiments/checkpoint.ts';
+import { loadCheckpoint, type Checkpoint, type CheckpointRunOptions } from '../experiments/checkpoint.ts';
 import {
   checkConfig,
   COMPUTATIONS,
@@ -18,13 +17,14 @@ import {
   type RunMethod,
   type TaskName,
 } from '../experiments/config.ts';
-import { folderHasRun, runExperiment } from '../experiments/runner.ts';
+import { runExperiment } from '../experiments/runner.ts';
 import type { Summary } from '../experiments/summary.ts';
 import { mnistTrainSize } from '../experiments/tasks.ts';
 import { useBackend } from '../backends.ts';
-import { checkOneOf } from '../validate.ts';
 import { getBackend, setBackend } from '../tensor/ops.ts';
-import { parseArgs, usage, type OptionSpec, type ParsedArgs } from './args.ts';
+import { optionGiven, parseArgs, usage, type OptionSpec, type ParsedArgs } from './args.ts';
+import { checkResumeSettings, resolveRunOptions } from './resume-options.ts';
+import { checkOneOf } from '../validate.ts';
 
 const per = (toy: string, mnist: string, copy: string) => `toy/line-draw ${toy}, seq-mnist ${mnist}, copy-repeat ${copy}`;
 
@@ -71,19 +71,12 @@ const SUMMARY =
   'DIR/summary.json and SVG plots. List-valued options (--method, --lambda, --seeds) run one after\n' +
   'another into the same folder. Adam with β = (0.9, 0.98), ε = 1e-9 (the paper\'s code).';
 
-/** Options that choose what to train; not allowed with --resume (the checkpoint holds them). */
-const SETTING_OPTIONS = RUN_OPTIONS.map((o) => o.name).filter((n) => !['out', 'resume', 'checkpoint-every', 'backend', 'quiet', 'help'].includes(n));
-
-function given(argv: readonly string[], name: string): boolean {
-  return argv.some((a) => a === `--${name}` || a.startsWith(`--${name}=`));
-}
-
 /** Builds the run settings from the parsed options; every error names the option. */
 export function resolveRunConfig(task: TaskName, o: ParsedArgs, argv: readonly string[]): RunConfig {
   const d = TASK_DEFAULTS[task];
   const toy = isToy(task);
   const only = (names: string[], tasks: TaskName[]) => {
-    for (const n of names) if (given(argv, n) && !tasks.includes(task)) throw new Error(`run: --${n} applies to ${tasks.join(', ')} only, not to ${task}`);
+    for (const n of names) if (optionGiven(argv, n) && !tasks.includes(task)) throw new Error(`run: --${n} applies to ${tasks.join(', ')} only, not to ${task}`);
   };
   only(['steps', 'fixed-rnn', 'plastic', 'pairs', 'activation'], ['toy', 'line-draw']);
   only(['data', 'train-subset', 'val-subset', 'test-subset'], ['seq-mnist']);
@@ -201,14 +194,12 @@ export async function runRun(argv: readonly string[], write: (text: string) => v
     return;
   }
   if (positional.length > 1) throw new Error(`run: unexpected argument ${JSON.stringify(positional[1])}`);
-  const quiet = opts.quiet === true;
-  const print = quiet ? undefined : (line: string) => write(line + '\n');
-  const checkpointEvery = opts['checkpoint-every'] as number;
-  if (!Number.isInteger(checkpointEvery) || checkpointEvery < 0) throw new Error(`run: --checkpoint-every: expected an integer ≥ 0, received ${checkpointEvery}`);
-  const backendName = checkOneOf(opts.backend, ['js', 'wasm', 'workers'] as const, 'run: --backend');
-  const previous = backendName === 'js' ? null : await useBackend(backendName);
+  const resume = opts.resume !== undefined ? checkpointToResume(opts, positional, argv) : null;
+  const runOptions = resolveRunOptions(opts, argv, resume ? resume.runOptions : null);
+  const print = runOptions.quiet ? undefined : (line: string) => write(line + '\n');
+  const previous = runOptions.backend === 'js' ? null : await useBackend(runOptions.backend);
   try {
-    write(summaryTable(await runOrResume(opts, positional, argv, checkpointEvery, print)));
+    write(summaryTable(await runOrResume(opts, positional, argv, resume, runOptions, print)));
   } finally {
     if (previous) {
       const active = getBackend() as { dispose?: () => void };
@@ -218,25 +209,27 @@ export async function runRun(argv: readonly string[], write: (text: string) => v
   }
 }
 
-async function runOrResume(opts: ParsedArgs, positional: string[], argv: readonly string[], checkpointEvery: number, print: ((line: string) => void) | undefined): Promise<Summary> {
-  let summary: Summary;
-  if (opts.resume !== undefined) {
+/** The checkpoint of `--resume DIR`, checked against the options given with it. */
+function checkpointToResume(opts: ParsedArgs, positional: string[], argv: readonly string[]): Checkpoint {
+  const dir = opts.resume as string;
+  if (opts.out !== undefined && resolvePath(opts.out as string) !== resolvePath(dir)) throw new Error('run: --resume continues in its own folder; --out must be the same folder or absent');
+  const cp = loadCheckpoint(dir);
+  if (positional.length && positional[0] !== cp.config.task) throw new Error(`run: the checkpoint in ${dir} is a ${cp.config.task} run, not ${positional[0]}`);
+  checkResumeSettings(cp, dir, opts, argv);
+  return cp;
+}
+
+async function runOrResume(opts: ParsedArgs, positional: string[], argv: readonly string[], resume: Checkpoint | null, runOptions: CheckpointRunOptions, print: ((line: string) => void) | undefined): Promise<Summary> {
+  const { checkpointEvery, backend, quiet } = runOptions;
+  if (resume) {
     const dir = opts.resume as string;
-    const extra = SETTING_OPTIONS.find((n) => given(argv, n));
-    if (extra) throw new Error(`run: --${extra} cannot be combined with --resume (the settings come from the checkpoint)`);
-    if (opts.out !== undefined && resolvePath(opts.out as string) !== resolvePath(dir)) throw new Error('run: --resume continues in its own folder; --out must be the same folder or absent');
-    const cp = loadCheckpoint(dir);
-    if (positional.length && positional[0] !== cp.config.task) throw new Error(`run: the checkpoint in ${dir} is a ${cp.config.task} run, not ${positional[0]}`);
-    print?.(`resuming ${cp.config.task} in ${dir} at sweep entry ${cp.entry + 1}, batch ${cp.batch}`);
-    summary = await runExperiment(cp.config, { out: dir, checkpointEvery, resume: cp, print });
-  } else {
-    if (positional.length === 0) throw new Error(`run: expected a task (${TASKS.join(', ')}); see bp-lambda run --help`);
-    const task = positional[0];
-    if (!(TASKS as readonly string[]).includes(task)) throw new Error(`run: unknown task ${JSON.stringify(task)} (known: ${TASKS.join(', ')})`);
-    const config = resolveRunConfig(task as TaskName, opts, argv);
-    const out = (opts.out as string | undefined) ?? `runs/${task}`;
-    if (existsSync(out) && folderHasRun(out)) throw new Error(`run: ${out} already holds a run (log.jsonl or checkpoint.json): continue it with --resume ${out}, or choose another --out`);
-    summary = await runExperiment(config, { out, checkpointEvery, print });
+    print?.(`resuming ${resume.config.task} in ${dir} at sweep entry ${resume.entry + 1}, batch ${resume.batch}`);
+    return runExperiment(resume.config, { out: dir, checkpointEvery, backend, quiet, resume, print });
   }
-  return summary;
+  if (positional.length === 0) throw new Error(`run: expected a task (${TASKS.join(', ')}); see bp-lambda run --help`);
+  const task = positional[0];
+  if (!(TASKS as readonly string[]).includes(task)) throw new Error(`run: unknown task ${JSON.stringify(task)} (known: ${TASKS.join(', ')})`);
+  const config = resolveRunConfig(task as TaskName, opts, argv);
+  const out = (opts.out as string | undefined) ?? `runs/${task}`;
+  return runExperiment(config, { out, checkpointEvery, backend, quiet, print });
 }

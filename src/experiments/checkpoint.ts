@@ -7,20 +7,30 @@
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { writeJsonAtomicSync } from '../io/atomic.ts';
-import { modelFromJson, type ModelJson } from '../io/model-json.ts';
-import type { ParamGroup } from '../model/params.ts';
-import { checkConfig, type RunConfig } from './config.ts';
+import { toJsonText, writeFileAtomicSync } from '../io/atomic.ts';
+import type { ModelJson } from '../io/model-json.ts';
+import type { RunConfig } from './config.ts';
 import type { SourceState } from './tasks.ts';
+import { validateCheckpoint } from './checkpoint-schema.ts';
 
 export const CHECKPOINT_FORMAT = 'bp-lambda-run-checkpoint';
-export const CHECKPOINT_VERSION = 1;
+/** 2: Adam's state per parameter group (per-group step counts), run options, trainLoss weighted by examples. */
+export const CHECKPOINT_VERSION = 2;
 export const CHECKPOINT_FILE = 'checkpoint.json';
+
+/** Options that change only speed or output: they may be given anew at resume, and persist. */
+export interface CheckpointRunOptions {
+  checkpointEvery: number;
+  backend: 'js' | 'wasm' | 'workers';
+  quiet: boolean;
+}
 
 export interface Checkpoint {
   format: typeof CHECKPOINT_FORMAT;
   version: number;
   config: RunConfig;
+  /** the speed and output options last used (`--checkpoint-every`, `--backend`, `--quiet`) */
+  runOptions: CheckpointRunOptions;
   /** sweep entry in progress (entries before it are complete); equal to the entry count when all are done */
   entry: number;
   /** batches of that entry completed */
@@ -30,7 +40,7 @@ export interface Checkpoint {
   source: SourceState | null;
   /** bytes of log.jsonl that belong to the checkpointed state */
   logOffset: number;
-  /** training-loss sum and count since the last evaluation (for the next log line) */
+  /** training-loss sum (weighted by examples) and example count since the last evaluation (for the next log line) */
   trainLoss: { sum: number; count: number };
   /** training seconds of the entry so far */
   seconds: number;
@@ -40,41 +50,27 @@ export function checkpointPath(dir: string): string {
   return join(dir, CHECKPOINT_FILE);
 }
 
+/**
+ * Writes DIR/checkpoint.json atomically, after checking the text to be written exactly as a
+ * resume would read it (a value JSON cannot hold, such as Infinity, would come back as null).
+ */
 export function saveCheckpoint(dir: string, cp: Checkpoint): void {
-  writeJsonAtomicSync(checkpointPath(dir), cp);
+  const text = toJsonText(cp, 'saveCheckpoint');
+  validateCheckpoint(JSON.parse(text), `saveCheckpoint: refusing to write ${checkpointPath(dir)}`, CHECKPOINT_FORMAT, CHECKPOINT_VERSION);
+  writeFileAtomicSync(checkpointPath(dir), text);
 }
 
-/** Reads and checks DIR/checkpoint.json; every failure names the file and what is wrong. */
+/** Reads and checks DIR/checkpoint.json in full; every failure names the file and what is wrong. */
 export function loadCheckpoint(dir: string): Checkpoint {
   const path = checkpointPath(dir);
   if (!existsSync(dir)) throw new Error(`--resume ${dir}: no such folder`);
   if (!existsSync(path)) throw new Error(`--resume ${dir}: no checkpoint there (expected ${path}; a run writes one with --out DIR and --checkpoint-every N)`);
-  const bad = (why: string): never => {
-    throw new Error(`--resume ${dir}: corrupt checkpoint ${path}: ${why}`);
-  };
-  let cp: Checkpoint;
+  const where = `--resume ${dir}: corrupt checkpoint ${path}`;
+  let raw: unknown;
   try {
-    cp = JSON.parse(readFileSync(path, 'utf8'));
+    raw = JSON.parse(readFileSync(path, 'utf8'));
   } catch (e) {
-    return bad(`not valid JSON (${(e as Error).message})`);
+    throw new Error(`${where}: not valid JSON (${(e as Error).message})`);
   }
-  if (!cp || typeof cp !== 'object' || cp.format !== CHECKPOINT_FORMAT) bad(`expected "format": "${CHECKPOINT_FORMAT}"`);
-  if (cp.version !== CHECKPOINT_VERSION) bad(`expected version ${CHECKPOINT_VERSION}, received ${JSON.stringify(cp.version)}`);
-  try {
-    checkConfig(cp.config, 'config');
-  } catch (e) {
-    bad((e as Error).message);
-  }
-  for (const k of ['entry', 'batch', 'logOffset'] as const) if (!Number.isInteger(cp[k]) || cp[k] < 0) bad(`${k}: expected an integer ≥ 0, received ${JSON.stringify(cp[k])}`);
-  if (typeof cp.seconds !== 'number' || !Number.isFinite(cp.seconds)) bad('seconds: expected a number');
-  if (!cp.trainLoss || typeof cp.trainLoss.sum !== 'number' || !Number.isInteger(cp.trainLoss.count)) bad('trainLoss: expected { sum, count }');
-  if (cp.model !== null) {
-    try {
-      const m = modelFromJson(cp.model, 'float64', 'model');
-      for (const g of Object.values(m.groups())) for (const t of Object.values(g as ParamGroup)) for (const v of t.data) if (!Number.isFinite(v)) throw new Error('a parameter is not finite');
-    } catch (e) {
-      bad((e as Error).message);
-    }
-  }
-  return cp;
+  return validateCheckpoint(raw, where, CHECKPOINT_FORMAT, CHECKPOINT_VERSION);
 }

@@ -4,7 +4,7 @@
  * run one after another into the same output folder).
  */
 import { ACTIVATIONS, type Activation } from '../cells/activations.ts';
-import { checkInt, checkOneOf, checkNonNegative, checkPositive, checkUnit, describe } from '../validate.ts';
+import { checkInt, checkOneOf, checkNonNegative, checkOptions, checkPositive, checkUnit, describe } from '../validate.ts';
 
 export const TASKS = ['toy', 'line-draw', 'seq-mnist', 'copy-repeat'] as const;
 export type TaskName = (typeof TASKS)[number];
@@ -74,6 +74,15 @@ export interface RunConfig {
   threshold: number;
 }
 
+/** Every field of a RunConfig (a saved config with any other field is refused). */
+export const RUN_CONFIG_KEYS = [
+  'task', 'methods', 'lambdas', 'gamma', 'truncation', 'sgScale', 'regime', 'computation', 'traceWindow', 'hidden', 'batch', 'steps', 'gain', 'activation', 'plastic', 'pairs',
+  'lr', 'betas', 'eps', 'batches', 'batchesPerEpoch', 'evalEvery', 'evalBatch', 'seeds', 'data', 'trainSubset', 'valSubset', 'testSubset', 'threshold',
+] as const satisfies readonly (keyof RunConfig)[];
+// compile-time check that the list names every field
+const _allKeys: Exclude<keyof RunConfig, (typeof RUN_CONFIG_KEYS)[number]> extends never ? true : never = true;
+void _allKeys;
+
 export interface TaskDefaults {
   hidden: number;
   batch: number;
@@ -140,6 +149,7 @@ export function sweepEntries(config: RunConfig): SweepEntry[] {
 
 /** Checks a config (from the command line or from a checkpoint); throws naming the field. */
 export function checkConfig(c: RunConfig, name = 'config'): RunConfig {
+  checkOptions(c, RUN_CONFIG_KEYS, name);
   checkOneOf(c.task, TASKS, `${name}.task`);
   if (!Array.isArray(c.methods) || c.methods.length === 0) throw new Error(`${name}.methods: expected a non-empty list of ${RUN_METHODS.join(', ')}, received ${describe(c.methods)}`);
   for (const m of c.methods) checkOneOf(m, RUN_METHODS, `${name}.method`);
@@ -163,8 +173,9 @@ export function checkConfig(c: RunConfig, name = 'config'): RunConfig {
   if (typeof c.plastic !== 'boolean') throw new Error(`${name}.plastic: expected a boolean, received ${describe(c.plastic)}`);
   checkInt(c.pairs, `${name}.pairs`, 1);
   if (!c.lr || typeof c.lr !== 'object') throw new Error(`${name}.lr: expected { cell, readout, synthesiser }, received ${describe(c.lr)}`);
+  checkOptions(c.lr, ['cell', 'readout', 'synthesiser'], `${name}.lr`);
   for (const g of ['cell', 'readout', 'synthesiser'] as const) checkNonNegative(c.lr[g], `${name}.lr.${g}`);
-  if (!Array.isArray(c.betas) || c.betas.length !== 2) throw new Error(`${name}.betas: expected [β1, β2], received ${describe(c.betas)}`);
+  if (!Array.isArray(c.betas) || c.betas.length !== 2 || !c.betas.every((b) => typeof b === 'number' && b >= 0 && b < 1)) throw new Error(`${name}.betas: expected [β1, β2] in [0, 1), received ${describe(c.betas)}`);
   checkPositive(c.eps, `${name}.eps`);
   checkInt(c.batches, `${name}.batches`, 1);
   checkInt(c.batchesPerEpoch, `${name}.batchesPerEpoch`, 1);

@@ -10,7 +10,7 @@
  */
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { mkdirpSync } from '../io/atomic.ts';
+import { mkdirpSync, removeStaleTempFiles } from '../io/atomic.ts';
 import { modelFromJson, modelToJson } from '../io/model-json.ts';
 import { trainSequence } from '../learners/index.ts';
 import { DivergenceError } from '../learners/learner.ts';
@@ -19,7 +19,9 @@ import type { ParamGroup } from '../model/params.ts';
 import type { SeqBatch } from '../data/batch.ts';
 import { mnistBatch, type MnistSplits } from '../tasks/seq-mnist.ts';
 import { createProgress, type ProgressStream } from './progress.ts';
-import { checkpointPath, saveCheckpoint, CHECKPOINT_FORMAT, CHECKPOINT_VERSION, type Checkpoint } from './checkpoint.ts';
+import { checkpointPath, saveCheckpoint, CHECKPOINT_FORMAT, CHECKPOINT_VERSION, type Checkpoint, type CheckpointRunOptions } from './checkpoint.ts';
+import { acquireRunLock } from './lock.ts';
+import { checkRunMemory } from './memory.ts';
 import { isToy, sweepEntries, type RunConfig, type SweepEntry } from './config.ts';
 import { bitsPerEntry, evalAlignment, evalClassifier, evalLoss } from './evaluate.ts';
 import { computationOf, makeLearner, makeOptimizer } from './learner-factory.ts';
@@ -41,6 +43,10 @@ export interface RunOptions {
   print?: (line: string) => void;
   /** stop after this many batches of the whole sweep (tests of resume); the checkpoint stays */
   stopAfter?: number;
+  /** recorded in checkpoints as the run options a resume keeps (default 'js') */
+  backend?: CheckpointRunOptions['backend'];
+  /** recorded likewise (default false) */
+  quiet?: boolean;
 }
 
 /** A run stopped because a quantity became NaN or infinite; the last good checkpoint is kept. */
@@ -60,15 +66,36 @@ function allFinite(model: Model): string | null {
   return null;
 }
 
+/**
+ * Runs (or, with `resume`, continues) the sweep in folder `out`. Before anything is written:
+ * the memory the sizes need is checked and the data loaded. Then the folder is locked for this
+ * run (RunFolderLockedError if another one holds it), temporary files of interrupted writes
+ * are removed, and a fresh run refuses a folder that holds a checkpoint (a folder with only a
+ * log, from a run stopped before its first checkpoint, is reused).
+ */
 export async function runExperiment(config: RunConfig, opts: RunOptions): Promise<Summary> {
-  const entries = sweepEntries(config);
+  checkRunMemory(config);
+  const data: MnistSplits | null = config.task === 'seq-mnist' ? await loadMnistSplits(config) : null;
   const { out } = opts;
   mkdirpSync(out);
+  const lock = acquireRunLock(out);
+  try {
+    removeStaleTempFiles(out);
+    if (!opts.resume && folderHasRun(out)) throw new Error(`run: ${out} already holds a run (checkpoint.json): continue it with --resume ${out}, or choose another --out`);
+    return await runInFolder(config, opts, data);
+  } finally {
+    lock.release();
+  }
+}
+
+async function runInFolder(config: RunConfig, opts: RunOptions, data: MnistSplits | null): Promise<Summary> {
+  const entries = sweepEntries(config);
+  const { out } = opts;
   const logPath = join(out, 'log.jsonl');
   const cp = opts.resume;
   const log = new JsonlLog(logPath, cp ? cp.logOffset : 0);
   const print = opts.print ?? (() => {});
-  const data: MnistSplits | null = config.task === 'seq-mnist' ? await loadMnistSplits(config) : null;
+  const runOptions: CheckpointRunOptions = { checkpointEvery: opts.checkpointEvery, backend: opts.backend ?? 'js', quiet: opts.quiet ?? false };
   const total = entries.length * config.batches;
   const progress = createProgress({ total, label: `${config.task}`, ...(opts.progress ? { stream: opts.progress } : {}) });
   const startEntry = cp ? cp.entry : 0;
@@ -76,9 +103,9 @@ export async function runExperiment(config: RunConfig, opts: RunOptions): Promis
   if (globalDone > 0) progress.tick(Math.min(globalDone, total));
   let lastCheckpoint = cp ? `entry ${cp.entry + 1}/${entries.length}, batch ${cp.batch}` : null;
 
-  const checkpoint = (state: Omit<Checkpoint, 'format' | 'version' | 'config' | 'logOffset'>) => {
+  const checkpoint = (state: Omit<Checkpoint, 'format' | 'version' | 'config' | 'runOptions' | 'logOffset'>) => {
     log.sync();
-    saveCheckpoint(out, { format: CHECKPOINT_FORMAT, version: CHECKPOINT_VERSION, config, logOffset: log.offset, ...state });
+    saveCheckpoint(out, { format: CHECKPOINT_FORMAT, version: CHECKPOINT_VERSION, config, runOptions, logOffset: log.offset, ...state });
     lastCheckpoint = `entry ${state.entry + 1}/${entries.length}, batch ${state.batch}`;
   };
 
@@ -90,7 +117,7 @@ export async function runExperiment(config: RunConfig, opts: RunOptions): Promis
       const restore = cp && i === cp.entry && cp.model !== null ? cp : null;
       const model = restore ? modelFromJson(restore.model, 'float64', 'checkpoint model') : buildModel(config, entry.seed);
       const optimizer = makeOptimizer(config);
-      if (restore) optimizer.setState(restore.optimizer);
+      if (restore) optimizer.setState(restore.optimizer, model.groups());
       const learner = makeLearner(config, entry, model, LOSS_OF[config.task], optimizer);
       const source = createSource(config, entry.seed, data, restore ? restore.source : null);
       let batch = restore ? restore.batch : 0;
@@ -188,15 +215,16 @@ export async function runExperiment(config: RunConfig, opts: RunOptions): Promis
           const N = cur.N;
           const R = cur.R;
           const bits = bitsPerEntry(loss, N, R, COPY_REPEAT_OUTPUT_SIZE);
-          trainSum += bits;
-          trainCount++;
+          trainSum += bits * seq.B;
+          trainCount += seq.B;
           if (cur.observe(batch - 1, bits)) {
             log.append({ type: 'advance', ...base, batch, bits, fromN: N, fromR: R, N: cur.N, R: cur.R, T: cur.T, seconds: elapsed() });
             print(`${entry.series}: batch ${batch}: curriculum advanced to N=${cur.N} R=${cur.R} T=${cur.T}`);
           }
         } else {
-          trainSum += loss;
-          trainCount++;
+          // loss is the batch mean: weight it by the batch's examples (a short last batch counts less)
+          trainSum += loss * seq.B;
+          trainCount += seq.B;
         }
         progress.tick(1, entry.series);
         if (batch % config.evalEvery === 0 || batch === config.batches) {
@@ -239,7 +267,7 @@ export function describeEval(rec: Record<string, unknown>): string {
   return parts.join(', ');
 }
 
-/** Whether DIR already holds a run (a log or a checkpoint). */
+/** Whether DIR already holds a run that can be resumed (a checkpoint). */
 export function folderHasRun(dir: string): boolean {
-  return existsSync(join(dir, 'log.jsonl')) || existsSync(checkpointPath(dir));
+  return existsSync(checkpointPath(dir));
 }

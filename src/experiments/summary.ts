@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import { writeFileAtomicSync, writeJsonAtomicSync } from '../io/atomic.ts';
 import type { RunConfig } from './config.ts';
 import { lineChart, type ChartSeries } from './svg.ts';
+import { l2Norm } from '../norms.ts';
 
 type Rec = Record<string, unknown>;
 interface Align {
@@ -63,7 +64,7 @@ export interface Summary {
 export function meanSd(values: number[]): MeanSd {
   const n = values.length;
   const mean = n ? values.reduce((a, v) => a + v, 0) / n : NaN;
-  const sd = n > 1 ? Math.sqrt(values.reduce((a, v) => a + (v - mean) ** 2, 0) / (n - 1)) : 0;
+  const sd = n > 1 ? l2Norm(values.map((v) => v - mean)) / Math.sqrt(n - 1) : 0;
   return { mean, sd, n };
 }
 

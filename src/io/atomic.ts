@@ -5,7 +5,7 @@
  * temporary file.
  */
 import { randomBytes } from 'node:crypto';
-import { closeSync, fsyncSync, mkdirSync, openSync, renameSync, rmSync, writeSync } from 'node:fs';
+import { closeSync, fsyncSync, mkdirSync, openSync, readdirSync, renameSync, rmSync, writeSync } from 'node:fs';
 import { mkdir, open, rename, rm } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 
@@ -28,6 +28,33 @@ function checkData(context: string, data: unknown): FileData {
 /** A fresh temporary path beside `path` (same folder, so the rename stays on one file system). */
 export function tempPathFor(path: string): string {
   return join(dirname(path), `.${basename(path)}.${process.pid}.${randomBytes(6).toString('hex')}.tmp`);
+}
+
+const TEMP_NAME = /^\.(.+)\.(\d+)\.[0-9a-f]{12}\.tmp$/;
+
+/** Whether a process with this PID runs on this machine (EPERM: it exists, owned by another user). */
+export function isProcessAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+/**
+ * Removes the temporary files that interrupted atomic writes left in `folder` (named by
+ * `tempPathFor`; those of processes still running are kept). Returns the names removed.
+ */
+export function removeStaleTempFiles(folder: string): string[] {
+  const removed: string[] = [];
+  for (const name of readdirSync(folder)) {
+    const m = TEMP_NAME.exec(name);
+    if (!m || Number(m[2]) === process.pid || isProcessAlive(Number(m[2]))) continue;
+    rmSync(join(folder, name), { force: true });
+    removed.push(name);
+  }
+  return removed;
 }
 
 /** Serialises `value` as JSON (2-space indent, trailing newline); throws on what JSON cannot hold. */

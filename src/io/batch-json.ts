@@ -1,6 +1,7 @@
 import { LOSS_KINDS, type SeqBatch } from '../data/batch.ts';
 import type { Arr, DType } from '../tensor/dtype.ts';
 import { checkOneOf, describe } from '../validate.ts';
+import { checkTargets } from '../data/validate-batch.ts';
 import { expectObject, leadingShape, parseJsonText, readNested, toNestedArray } from './nested.ts';
 
 /**
@@ -30,8 +31,7 @@ export function batchFromJson(json: unknown, dtype: DType = 'float64', name = 'b
       if (!O) throw new Error(`${name}.y[${t}]: expected null or an array of shape [${B}][O] with O ≥ 1, received ${describe(yt)}`);
     }
     const arr = readNested(yt, [B, O], `${name}.y[${t}]`, dtype);
-    if (loss === 'softmax-ce') checkDistributionRows(arr, B, O, `${name}.y[${t}]`);
-    if (loss === 'sigmoid-bce') checkUnitInterval(arr, `${name}.y[${t}]`);
+    checkTargets(loss, arr, B, O, `${name}.y[${t}]`);
     y.push(arr);
   }
   if (O === undefined) throw new Error(`${name}.y: expected at least one step with targets, received only null`);
@@ -48,21 +48,4 @@ export function batchToJson(batch: SeqBatch): unknown {
     y: batch.y.map((yt) => (yt ? toNestedArray(yt, [batch.B, batch.outputSize]) : null)),
     loss: batch.loss,
   };
-}
-
-function checkDistributionRows(a: Arr, B: number, O: number, name: string): void {
-  for (let r = 0; r < B; r++) {
-    let s = 0;
-    for (let o = 0; o < O; o++) {
-      if (a[r * O + o] < 0) throw new Error(`${name}[${r}]: softmax-ce targets must be one-hot (non-negative, summing to 1), received ${a[r * O + o]} at [${o}]`);
-      s += a[r * O + o];
-    }
-    if (Math.abs(s - 1) > 1e-6) throw new Error(`${name}[${r}]: softmax-ce targets must be one-hot (summing to 1), received a row summing to ${+s.toPrecision(12)}`);
-  }
-}
-
-function checkUnitInterval(a: Arr, name: string): void {
-  for (let i = 0; i < a.length; i++) {
-    if (a[i] < 0 || a[i] > 1) throw new Error(`${name}: sigmoid-bce targets must lie in [0, 1], received ${a[i]} at flat index ${i}`);
-  }
 }

@@ -1,8 +1,9 @@
-import type { Model, ModelGroups } from '../model/model.ts';
+import type { Model } from '../model/model.ts';
 import { alloc, type Arr } from '../tensor/dtype.ts';
 import { addAugmented, tdError } from '../kernels/trace.ts';
 import { checkFinite, checkInt, checkOneOf, checkOptions, checkPositive, checkUnit } from '../validate.ts';
-import { createEligibilityTrace, TRACE_COMPUTATIONS, type EligibilityTrace, type TraceComputation } from './eligibility-trace.ts';
+import { clipToNorm } from '../norms.ts';
+import { createEligibilityTrace, TRACE_COMPUTATIONS, traceMemory, type EligibilityTrace, type TraceComputation } from './eligibility-trace.ts';
 import { COMMON_KEYS, DivergenceError, type SequenceResult } from './learner.ts';
 import { OnlineLearner, type OnlineOptions } from './online.ts';
 
@@ -39,6 +40,8 @@ export class BpLambdaLearner extends OnlineLearner {
   readonly sgScale: number;
   readonly synthClip: number | undefined;
   readonly trace: EligibilityTrace;
+  private readonly computation: TraceComputation;
+  private readonly traceWindow: number | undefined;
   private g_prev!: Arr; // g(s_{t−1}) as the cell received it
   private g_t!: Arr;
   private v!: Arr;
@@ -55,8 +58,9 @@ export class BpLambdaLearner extends OnlineLearner {
     this.synthClip = opts.synthClip === undefined ? undefined : checkPositive(opts.synthClip, 'BpLambdaLearner: synthClip');
     const computation = checkOneOf(opts.computation ?? 'traces', TRACE_COMPUTATIONS, 'BpLambdaLearner: computation');
     if (opts.traceWindow !== undefined && computation !== 'blocked') throw new Error(`BpLambdaLearner: traceWindow: applies to computation "blocked" only, received computation ${JSON.stringify(computation)}`);
-    const window = opts.traceWindow === undefined ? undefined : checkInt(opts.traceWindow, 'BpLambdaLearner: traceWindow', 1);
-    this.trace = createEligibilityTrace(computation, model.stateSize, model.dtype, this.gamma * this.lambda, window);
+    this.traceWindow = opts.traceWindow === undefined ? undefined : checkInt(opts.traceWindow, 'BpLambdaLearner: traceWindow', 1);
+    this.computation = computation;
+    this.trace = createEligibilityTrace(computation, model.stateSize, model.dtype, this.gamma * this.lambda, this.traceWindow);
   }
 
   /** g(s_t) of the last committed step (B×n): the synthetic gradient the cell received. */
@@ -64,22 +68,30 @@ export class BpLambdaLearner extends OnlineLearner {
     return this.g_prev;
   }
 
-  protected prepare(B: number): void {
+  protected prepare(B: number): () => void {
     const n = this.model.stateSize;
     const d = this.model.dtype;
-    this.g_prev = alloc(d, B * n);
-    this.g_t = alloc(d, B * n);
-    this.v = alloc(d, B * n);
-    this.delta = alloc(d, B * n);
-    this.aug = alloc(d, n * (n + 1));
+    const installTrace = this.trace.prepare(B);
+    const [g_prev, g_t, v, delta] = [0, 1, 2, 3].map(() => alloc(d, B * n));
+    const aug = alloc(d, n * (n + 1));
+    return () => {
+      installTrace();
+      [this.g_prev, this.g_t, this.v, this.delta, this.aug] = [g_prev, g_t, v, delta, aug];
+    };
+  }
+
+  protected memoryNeeded(B: number): { bytes: number; what: string } {
+    const n = this.model.stateSize;
+    const bytes = traceMemory(this.computation, B, n, this.model.dtype === 'float64' ? 8 : 4, this.traceWindow);
+    return { bytes, what: this.computation === 'traces' ? `eligibility traces of ${B}·n²(n+1) values, n = ${n}` : `the blocked trace's window and fold, n = ${n}` };
   }
 
   protected restart(): void {
-    this.trace.reset(this.guard.batch);
+    this.trace.reset();
     this.recorded = [];
   }
 
-  protected learn(t: number, last: boolean): void {
+  protected learn(t: number, last: boolean): { cell: boolean; synthesiser: boolean } {
     const { model, buf, gamma, grads } = this;
     const { cell, synthesiser } = model;
     const B = this.guard.batch;
@@ -102,7 +114,7 @@ export class BpLambdaLearner extends OnlineLearner {
       this.aug.fill(0);
       this.trace.contract(this.delta, -1 / B, this.aug);
       addAugmented(this.aug, n, grads.synthesiser.W.data, grads.synthesiser.b.data);
-      if (this.synthClip !== undefined) clipPerTensor(grads.synthesiser, this.synthClip);
+      if (this.synthClip !== undefined) for (const g of Object.values(grads.synthesiser)) clipToNorm(g.data, this.synthClip);
     }
     // e_t = γλ·J_t·e_{t−1} + ∂g(s_t)/∂θ (not needed after the terminal step)
     if (!last && !this.trace.propose(J_t, c.s)) throw new DivergenceError(this.method, t, 'the eligibility trace');
@@ -111,6 +123,7 @@ export class BpLambdaLearner extends OnlineLearner {
     const sig = this.v;
     for (let i = 0; i < sig.length; i++) sig[i] = buf.dLds[i] + this.sgScale * g_t[i];
     cell.vjpParams(c, sig, grads.cell, 1 / B);
+    return { cell: buf.hasTarget || (this.sgScale !== 0 && !last), synthesiser: prev !== null };
   }
 
   protected commit(last: boolean): void {
@@ -124,12 +137,3 @@ export class BpLambdaLearner extends OnlineLearner {
   }
 }
 
-/** Rescales each tensor of the group to Frobenius norm ≤ c. */
-function clipPerTensor(group: ModelGroups['synthesiser'], c: number): void {
-  for (const t of Object.values(group)) {
-    let ss = 0;
-    for (let i = 0; i < t.data.length; i++) ss += t.data[i] * t.data[i];
-    const norm = Math.sqrt(ss);
-    if (norm > c) for (let i = 0; i < t.data.length; i++) t.data[i] *= c / norm;
-  }
-}

@@ -16,6 +16,7 @@ export interface BpttOptions extends CommonOptions {
 
 export class BpttLearner extends OfflineLearner {
   readonly method: string;
+  protected readonly trainsSynthesiser = false;
   readonly truncation: number | undefined;
 
   constructor(model: Model, opts: BpttOptions) {

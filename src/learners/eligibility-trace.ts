@@ -21,8 +21,13 @@ export const TRACE_COMPUTATIONS: readonly TraceComputation[] = ['traces', 'block
  */
 export interface EligibilityTrace {
   readonly computation: TraceComputation;
-  /** A new sequence of `batch` examples: e_{−1} = 0. */
-  reset(batch: number): void;
+  /**
+   * Allocates the buffers for batches of `batch` examples and returns the function that
+   * installs them (an allocation that fails changes nothing).
+   */
+  prepare(batch: number): () => void;
+  /** A new sequence (of the prepared batch size): e_{−1} = 0. */
+  reset(): void;
   /** out += scale·Σ_b δ_b·e_b for the committed trace (δ: batch×n, out: n×(n+1)). */
   contract(delta: Arr, scale: number, out: Arr): void;
   /** Prepares e_t from J_t (batch Jacobians) and s_t (batch×n); false when e_t is not finite. */
@@ -53,14 +58,17 @@ export class FullTrace implements EligibilityTrace {
     readonly decay: number,
   ) {}
 
-  reset(batch: number): void {
-    if (this.traces === null || batch !== this.batch) {
-      const len = batch * traceSize(this.n);
-      // one allocation for both (a backend with its own memory can then place them together)
-      const both = allocBuffer(this.dtype, 2 * len);
+  prepare(batch: number): () => void {
+    const len = batch * traceSize(this.n);
+    // one allocation for both (a backend with its own memory can then place them together)
+    const both = allocBuffer(this.dtype, 2 * len);
+    return () => {
       this.traces = [both.subarray(0, len), both.subarray(len, 2 * len)];
       this.batch = batch;
-    }
+    };
+  }
+
+  reset(): void {
     this.cur = 0;
     this.started = false;
     this.bound = 0;
@@ -116,13 +124,17 @@ export class BlockedTrace implements EligibilityTrace {
     this.scratch = new BlockedScratch(dtype);
   }
 
-  reset(batch: number): void {
-    if (this.window === null || batch !== this.batch) {
-      this.window = new TraceWindow(this.windowLength, batch, this.n, this.dtype);
+  prepare(batch: number): () => void {
+    const window = new TraceWindow(this.windowLength, batch, this.n, this.dtype);
+    return () => {
+      this.window = window;
       this.folded = null;
       this.batch = batch;
-    }
-    this.window.clear();
+    };
+  }
+
+  reset(): void {
+    this.window!.clear();
     this.cur = 0;
     this.hasFold = false;
     this.restart = null;
@@ -165,6 +177,16 @@ export class BlockedTrace implements EligibilityTrace {
     }
     return this.folded;
   }
+}
+
+/** Bytes a trace computation holds for a batch (the traces, or the window and, once a sequence folds, the trace). */
+export function traceMemory(computation: TraceComputation, batch: number, n: number, bytesPerValue: number, window?: number): number {
+  const trace = 2 * batch * traceSize(n);
+  if (computation === 'traces') return bytesPerValue * trace;
+  const K = window ?? defaultTraceWindow(n);
+  // the window (a state and a Jacobian of a few n-vectors per step), the fold's scratch (K products
+  // of n×n per example), and the trace once a sequence is longer than K
+  return bytesPerValue * ((K + 1) * batch * 12 * n + batch * K * n * n + trace);
 }
 
 /** The default window length K for state size n: about n, where the n⁴/K fold and the K·n² contraction balance. */

@@ -4,7 +4,8 @@ import { checkOneOf, describe } from '../validate.ts';
 import { BpLambdaLearner, type BpLambdaOptions } from './bp-lambda.ts';
 import { BpttLearner, type BpttOptions } from './bptt-learner.ts';
 import { LambdaSgLearner, type LambdaSgOptions } from './lambda-sg.ts';
-import type { Learner, SequenceResult } from './learner.ts';
+import { checkModel, type Learner, type SequenceResult } from './learner.ts';
+import { checkSeqBatch } from '../data/validate-batch.ts';
 import { NStepSgLearner, type NStepSgOptions } from './nstep-sg.ts';
 import { RtrlLearner, type RtrlOptions } from './rtrl.ts';
 
@@ -22,6 +23,7 @@ export interface MethodOptions {
 
 /** One entry point for every algorithm. */
 export function createLearner<M extends Method>(method: M, model: Model, options: MethodOptions[M]): Learner {
+  checkModel(model, 'createLearner: model');
   switch (checkOneOf(method, METHODS, 'createLearner: method')) {
     case 'bptt':
       if ((options as BpttOptions).truncation !== undefined) throw new Error(`createLearner: bptt: truncation: full BPTT takes none (use "tbptt"), received ${describe((options as BpttOptions).truncation)}`);
@@ -42,8 +44,7 @@ export function createLearner<M extends Method>(method: M, model: Model, options
 
 /** Runs a whole batch through a learner (the last step terminal) and closes it. */
 export function trainSequence(learner: Learner, batch: SeqBatch): SequenceResult {
-  if (batch.inputSize !== learner.model.inputSize) throw new Error(`trainSequence: batch.inputSize: expected ${learner.model.inputSize} (the model's), received ${batch.inputSize}`);
-  if (batch.outputSize !== learner.model.outputSize) throw new Error(`trainSequence: batch.outputSize: expected ${learner.model.outputSize} (the model's), received ${batch.outputSize}`);
+  checkSeqBatch(batch, learner.model, 'trainSequence: batch');
   learner.reset(batch.B);
   for (let t = 0; t < batch.T; t++) learner.step(batch.x[t], batch.y[t], t === batch.T - 1);
   return learner.end();

@@ -22,6 +22,7 @@ export interface LambdaSgOptions extends CommonOptions {
 
 export class LambdaSgLearner extends OfflineLearner {
   readonly method = 'lambda-sg';
+  protected readonly trainsSynthesiser = true;
   readonly lambda: number;
   readonly gamma: number;
   readonly sgScale: number;

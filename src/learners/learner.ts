@@ -1,9 +1,10 @@
 import type { Model, ModelGroups } from '../model/model.ts';
 import type { Arr } from '../tensor/dtype.ts';
-import type { Optimizer } from '../optim/optimizer.ts';
+import { OptimizerDivergenceError, type GroupName, type Optimizer, type StepGrads } from '../optim/optimizer.ts';
 import { addScaled, zerosLike, type ParamGroup } from '../model/params.ts';
 import { checkInt, checkOneOf, describe } from '../validate.ts';
 import { LOSS_KINDS, type LossKind } from '../data/batch.ts';
+import { checkStepArray, checkTargets } from '../data/validate-batch.ts';
 
 /**
  * One interface for every learning algorithm. A learner consumes a batch of sequences one
@@ -88,10 +89,17 @@ export class StepGuard {
   constructor(
     private readonly method: string,
     private readonly model: Model,
+    private readonly loss: LossKind,
   ) {}
 
+  /** Checks a batch size (before the learner allocates anything for it). */
+  checkBatchSize(batchSize: unknown): number {
+    return checkInt(batchSize, `${this.method}.reset: batchSize`, 1);
+  }
+
+  /** Opens a new sequence of `batchSize` examples (call once the learner's buffers are in place). */
   reset(batchSize: number): void {
-    this.batch = checkInt(batchSize, `${this.method}.reset: batchSize`, 1);
+    this.batch = this.checkBatchSize(batchSize);
     this.t = 0;
     this.ended = false;
     this.terminal = false;
@@ -102,8 +110,12 @@ export class StepGuard {
     if (this.ended) throw new Error(`${m}.step: no open sequence: call reset(batchSize) first`);
     if (this.terminal) throw new Error(`${m}.step: the sequence already ended at its last step: call end(), then reset()`);
     if (typeof last !== 'boolean') throw new Error(`${m}.step: last: expected a boolean, received ${describe(last)}`);
-    checkBatchArray(x, this.batch * this.model.inputSize, `${m}.step: x (batch ${this.batch} × inputSize ${this.model.inputSize})`);
-    if (y !== null) checkBatchArray(y, this.batch * this.model.outputSize, `${m}.step: y (batch ${this.batch} × outputSize ${this.model.outputSize})`);
+    const { inputSize: I, outputSize: O } = this.model;
+    checkStepArray(x, this.batch * I, `${m}.step: x (batch ${this.batch} × inputSize ${I})`);
+    if (y !== null) {
+      checkStepArray(y, this.batch * O, `${m}.step: y (batch ${this.batch} × outputSize ${O})`);
+      checkTargets(this.loss, y, this.batch, O, `${m}.step: y`);
+    }
   }
 
   /** Records a committed step; `last` marks it terminal. */
@@ -123,12 +135,6 @@ export class StepGuard {
   }
 }
 
-function checkBatchArray(v: unknown, length: number, name: string): void {
-  if (!(v instanceof Float64Array || v instanceof Float32Array)) throw new Error(`${name}: expected a Float64Array or Float32Array of length ${length}, received ${describe(v)}`);
-  if (v.length !== length) throw new Error(`${name}: expected length ${length}, received length ${v.length}`);
-  for (let i = 0; i < v.length; i++) if (!Number.isFinite(v[i])) throw new Error(`${name}: expected finite values, received ${v[i]} at index ${i}`);
-}
-
 export interface CommonOptions {
   /** the per-step loss of the readout (MATH.md §1) */
   loss: LossKind;
@@ -143,7 +149,17 @@ export interface CommonOptions {
 
 export const COMMON_KEYS = ['loss', 'optimizer', 'recordOutputs'] as const;
 
-export function checkCommon(opts: CommonOptions, name: string): void {
+/** A Model (from createModel or the Model constructor): cell, readout, synthesiser and groups(). */
+export function checkModel(model: unknown, name: string): void {
+  const m = model as Partial<Model> | null;
+  if (m === null || typeof m !== 'object' || !m.cell || !m.readout || !m.synthesiser || typeof m.groups !== 'function') {
+    throw new Error(`${name}: expected a Model (createModel(...)), received ${describe(model)}`);
+  }
+}
+
+/** Checks the model and the options every learner takes. */
+export function checkCommon(model: Model, opts: CommonOptions, name: string): void {
+  checkModel(model, `${name}: model`);
   checkOneOf(opts.loss, LOSS_KINDS, `${name}: loss`);
   if (opts.recordOutputs !== undefined && typeof opts.recordOutputs !== 'boolean') throw new Error(`${name}: recordOutputs: expected a boolean, received ${describe(opts.recordOutputs)}`);
   const o = opts.optimizer;
@@ -151,18 +167,41 @@ export function checkCommon(opts: CommonOptions, name: string): void {
 }
 
 /**
- * The update bookkeeping shared by the online learners (BP(λ), RTRL): each committed step's
- * gradients are added to the sequence sum and, in the per-step regime, applied at once; in the
- * per-sequence regime the sum is applied at `end`.
+ * One optimizer step on the model, with the groups not in `received` passed as null (no
+ * gradient at this step: they do not move). The optimizer refuses a non-finite update as a
+ * whole; that refusal becomes the learner's DivergenceError (nothing was applied).
+ */
+export function applyOptimizer(optimizer: Optimizer, model: Model, grads: ModelGroups, received: Record<GroupName, boolean>, method: string, step: number): void {
+  const stepGrads: StepGrads = {
+    cell: received.cell ? grads.cell : null,
+    readout: received.readout ? grads.readout : null,
+    synthesiser: received.synthesiser ? grads.synthesiser : null,
+  };
+  try {
+    optimizer.step(model.groups(), stepGrads);
+  } catch (e) {
+    if (e instanceof OptimizerDivergenceError) throw new DivergenceError(method, step, `${e.quantity}, in the ${e.optimizer} update`);
+    throw e;
+  }
+}
+
+/**
+ * The update bookkeeping shared by the online learners (BP(λ), RTRL): each step's gradients
+ * are applied at once in the per-step regime (before the learner commits the step, so a
+ * refused update leaves the learner as it was), and added to the sequence sum, which the
+ * per-sequence regime applies at `end`. A group receives a gradient only at the steps that
+ * give it one (`received`); the per-sequence update skips a group that received none.
  */
 export class OnlineUpdates {
   readonly sum: ModelGroups;
   lossSum = 0;
+  private readonly received = { cell: false, readout: false, synthesiser: false };
 
   constructor(
     private readonly model: Model,
     private readonly regime: 'per-step' | 'per-sequence',
     private readonly optimizer: Optimizer | undefined,
+    private readonly method: string,
   ) {
     this.sum = zeroGrads(model);
   }
@@ -170,18 +209,22 @@ export class OnlineUpdates {
   reset(): void {
     for (const g of Object.values(this.sum)) for (const t of Object.values(g as ParamGroup)) t.data.fill(0);
     this.lossSum = 0;
+    this.received.cell = this.received.readout = this.received.synthesiser = false;
   }
 
-  /** Adds one committed step (its gradients and its loss (1/B)·Σ_b ℓ_{t,b}). */
-  commitStep(grads: ModelGroups, loss: number): void {
-    for (const k of ['cell', 'readout', 'synthesiser'] as const) addScaled(this.sum[k], grads[k], 1);
+  /** Adds step t (its gradients, the groups that received one, its loss (1/B)·Σ_b ℓ_{t,b}); the per-step update first. */
+  commitStep(grads: ModelGroups, received: Record<GroupName, boolean>, loss: number, t: number): void {
+    if (this.regime === 'per-step' && this.optimizer) applyOptimizer(this.optimizer, this.model, grads, received, this.method, t);
+    for (const k of ['cell', 'readout', 'synthesiser'] as const) {
+      addScaled(this.sum[k], grads[k], 1);
+      this.received[k] ||= received[k];
+    }
     this.lossSum += loss;
-    if (this.regime === 'per-step' && this.optimizer) this.optimizer.step(this.model.groups(), grads);
   }
 
-  /** Closes the sequence: the per-sequence update, if any. */
-  end(): { loss: number; grads: ModelGroups } {
-    if (this.regime === 'per-sequence' && this.optimizer) this.optimizer.step(this.model.groups(), this.sum);
+  /** Closes the sequence of `steps` steps: the per-sequence update, if any. */
+  end(steps: number): { loss: number; grads: ModelGroups } {
+    if (this.regime === 'per-sequence' && this.optimizer) applyOptimizer(this.optimizer, this.model, this.sum, this.received, this.method, steps - 1);
     return { loss: this.lossSum, grads: this.sum };
   }
 }

@@ -21,6 +21,7 @@ export interface NStepSgOptions extends CommonOptions {
 
 export class NStepSgLearner extends OfflineLearner {
   readonly method = 'sg';
+  protected readonly trainsSynthesiser = true;
   readonly truncation: number;
   readonly gamma: number;
   readonly sgScale: number;

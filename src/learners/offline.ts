@@ -1,7 +1,8 @@
 import type { Model, ModelGroups } from '../model/model.ts';
 import type { Arr } from '../tensor/dtype.ts';
-import { COMMON_KEYS, checkCommon, checkFiniteGroups, DivergenceError, StepGuard, type CommonOptions, type Learner, type SequenceResult, type StepResult } from './learner.ts';
+import { applyOptimizer, COMMON_KEYS, checkCommon, checkFiniteGroups, DivergenceError, StepGuard, type CommonOptions, type Learner, type SequenceResult, type StepResult } from './learner.ts';
 import { TrajectoryRecorder, type Trajectory } from './trajectory.ts';
+import { allocating } from '../memory.ts';
 
 /** What an offline method computes from a whole buffered sequence. */
 export interface OfflineGradients {
@@ -19,6 +20,8 @@ export interface OfflineGradients {
  */
 export abstract class OfflineLearner implements Learner {
   abstract readonly method: string;
+  /** whether the method trains the synthesiser (BPTT does not: its synthesiser gradient is null) */
+  protected abstract readonly trainsSynthesiser: boolean;
   protected readonly guard: StepGuard;
   private rec: TrajectoryRecorder | null = null;
 
@@ -27,15 +30,19 @@ export abstract class OfflineLearner implements Learner {
     protected readonly common: CommonOptions,
     name: string,
   ) {
-    checkCommon(common, name);
-    this.guard = new StepGuard(name, model);
+    checkCommon(model, common, name);
+    this.guard = new StepGuard(name, model, common.loss);
   }
 
   protected abstract compute(traj: Trajectory, terminal: boolean): OfflineGradients;
 
   reset(batchSize: number): void {
-    this.guard.reset(batchSize);
-    this.rec = new TrajectoryRecorder(this.model, batchSize, this.common.loss);
+    const B = this.guard.checkBatchSize(batchSize);
+    const bytes = (this.model.dtype === 'float64' ? 8 : 4) * B * (this.model.hiddenSize + this.model.stateSize);
+    // a batch size that cannot be allocated leaves the learner as it was
+    const rec = allocating(`${this.method}.reset: batchSize ${B}`, bytes, () => new TrajectoryRecorder(this.model, B, this.common.loss));
+    this.rec = rec;
+    this.guard.reset(B);
   }
 
   step(x: Arr, y: Arr | null, last = false): StepResult {
@@ -51,7 +58,10 @@ export abstract class OfflineLearner implements Learner {
     const traj = this.rec!.trajectory();
     const out = this.compute(traj, this.guard.terminal);
     checkFiniteGroups(out.grads, this.method, traj.T - 1);
-    if (this.common.optimizer) this.common.optimizer.step(this.model.groups(), out.grads);
+    if (this.common.optimizer) {
+      const received = { cell: true, readout: traj.dyhat.some((g) => g !== null), synthesiser: this.trainsSynthesiser };
+      applyOptimizer(this.common.optimizer, this.model, out.grads, received, this.method, traj.T - 1);
+    }
     this.guard.close();
     this.rec = null;
     return { loss: traj.loss, steps: traj.T, grads: out.grads, ...(out.stateGrads ? { stateGrads: out.stateGrads } : {}), ...(out.syntheticGrads ? { syntheticGrads: out.syntheticGrads } : {}) };

@@ -2,6 +2,8 @@ import type { Model, ModelGroups } from '../model/model.ts';
 import { zeroGroup } from '../model/params.ts';
 import type { Arr } from '../tensor/dtype.ts';
 import { checkOneOf } from '../validate.ts';
+import { allocating } from '../memory.ts';
+import type { GroupName } from '../optim/optimizer.ts';
 import { checkCommon, checkFiniteArr, checkFiniteGroups, DivergenceError, OnlineUpdates, StepGuard, zeroGrads, type CommonOptions, type Learner, type SequenceResult, type StepResult } from './learner.ts';
 import { StepBuffers } from './step-buffers.ts';
 
@@ -16,14 +18,18 @@ export interface OnlineOptions extends CommonOptions {
 /**
  * What every online learner shares (BP(λ), RTRL), so that each rule implements only its own
  * part: the step life cycle (checks, a forward step into candidate buffers, the rule's
- * gradients, finiteness, then commit or nothing), the readout's true gradient, and the update
- * bookkeeping of the two regimes. A rule implements
- *   - `prepare(B)`: its buffers for a batch of B (called when B changes),
+ * gradients, finiteness, the per-step update, then commit), the readout's true gradient, and
+ * the update bookkeeping of the two regimes. A rule implements
+ *   - `prepare(B)`: allocates its buffers for a batch of B and returns the function that
+ *     installs them (so a batch size that cannot be allocated changes nothing),
+ *   - `memoryNeeded(B)`: about how many bytes that is, and of what (for the error),
  *   - `restart()`: the state of a new sequence,
  *   - `learn(t, last)`: the step's cell and synthesiser gradients into `grads`, from the
- *     candidate step in `buf` — without committing anything,
+ *     candidate step in `buf`, without committing anything; it returns which of the two
+ *     groups received a gradient at this step (a group that did not is not moved),
  *   - `commit(last)`: make the rule's candidate state current.
- * A step that throws (bad input, DivergenceError) leaves the learner as it was before it.
+ * A step that throws (bad input, DivergenceError, a refused update) leaves the learner as it
+ * was before it.
  */
 export abstract class OnlineLearner implements Learner {
   abstract readonly method: string;
@@ -42,27 +48,37 @@ export abstract class OnlineLearner implements Learner {
     /** the method name, in step errors */
     method: string,
   ) {
-    checkCommon(common, name);
+    checkCommon(model, common, name);
     this.regime = checkOneOf(common.regime ?? 'per-step', REGIMES, `${name}: regime`);
-    this.guard = new StepGuard(method, model);
+    this.guard = new StepGuard(method, model, common.loss);
   }
 
-  protected abstract prepare(batch: number): void;
+  protected abstract prepare(batch: number): () => void;
+  protected abstract memoryNeeded(batch: number): { bytes: number; what: string };
   protected abstract restart(): void;
-  protected abstract learn(t: number, last: boolean): void;
+  protected abstract learn(t: number, last: boolean): Record<'cell' | 'synthesiser', boolean>;
   protected abstract commit(last: boolean): void;
 
   reset(batchSize: number): void {
-    this.guard.reset(batchSize);
-    if (!this.buf || this.buf.batch !== batchSize) {
-      this.buf = new StepBuffers(this.model, batchSize, this.common.loss);
-      this.grads = zeroGrads(this.model);
-      this.updates = new OnlineUpdates(this.model, this.regime, this.common.optimizer);
-      this.prepare(batchSize);
-    } else {
-      this.buf.restart();
-      this.updates.reset();
+    const B = this.guard.checkBatchSize(batchSize);
+    if (!this.buf || this.buf.batch !== B) {
+      // allocate everything first: a batch size that cannot be allocated leaves the learner as it was
+      const { bytes, what } = this.memoryNeeded(B);
+      const install = allocating(`${this.method}.reset: batchSize ${B} (${what})`, bytes, () => {
+        const buf = new StepBuffers(this.model, B, this.common.loss);
+        const installRule = this.prepare(B);
+        return () => {
+          this.buf = buf;
+          installRule();
+        };
+      });
+      install();
+      this.grads ??= zeroGrads(this.model);
+      this.updates ??= new OnlineUpdates(this.model, this.regime, this.common.optimizer, this.method);
     }
+    this.buf.restart();
+    this.updates.reset();
+    this.guard.reset(B);
     this.restart();
   }
 
@@ -78,21 +94,22 @@ export abstract class OnlineLearner implements Learner {
     if (!Number.isFinite(lossT)) throw new DivergenceError(method, t, 'the loss');
     checkFiniteArr(buf.next.s, method, t, 'the state s_t');
 
-    this.learn(t, last);
+    const rule = this.learn(t, last);
     if (buf.hasTarget) this.model.readout.accumulateGrads(buf.dyhat, buf.next.h, B, grads.readout, 1 / B);
     checkFiniteGroups(grads, method, t);
 
-    // commit
+    // the update (per-step regime), then commit: a refused update leaves the learner as it was
+    const received: Record<GroupName, boolean> = { cell: rule.cell, readout: buf.hasTarget, synthesiser: rule.synthesiser };
+    this.updates.commitStep(grads, received, lossT / B, t);
     buf.commit();
     this.commit(last);
     this.guard.advance(last);
-    this.updates.commitStep(grads, lossT / B);
     return { loss: lossT / B };
   }
 
   end(): SequenceResult {
     this.guard.checkEnd();
-    const { loss, grads } = this.updates.end();
+    const { loss, grads } = this.updates.end(this.guard.t);
     this.guard.close();
     return { loss, steps: this.guard.t, grads, ...this.outputs() };
   }

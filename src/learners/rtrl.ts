@@ -32,21 +32,32 @@ export class RtrlLearner extends OnlineLearner {
     this.P = this.names.reduce((a, k) => a + model.cell.params[k].size, 0);
   }
 
-  protected prepare(B: number): void {
+  protected prepare(B: number): () => void {
     const n = this.model.stateSize;
     const d = this.model.dtype;
-    this.M = [allocBuffer(d, B * n * this.P), allocBuffer(d, B * n * this.P)];
-    this.local = alloc(d, B * n * this.P);
-    this.flat = new Float64Array(this.P);
-    this.unit = alloc(d, B * n);
-    this.scratch = zerosLike(this.model.cell.params);
+    const P = this.P;
+    const M: [Arr, Arr] = [allocBuffer(d, B * n * P), allocBuffer(d, B * n * P)];
+    const local = alloc(d, B * n * P);
+    const unit = alloc(d, B * n);
+    return () => {
+      this.M = M;
+      this.local = local;
+      this.unit = unit;
+      this.flat = new Float64Array(P);
+      this.scratch = zerosLike(this.model.cell.params);
+    };
+  }
+
+  protected memoryNeeded(B: number): { bytes: number; what: string } {
+    const n = this.model.stateSize;
+    return { bytes: (this.model.dtype === 'float64' ? 8 : 4) * (3 * B * n * this.P + 6 * B * n), what: `influence matrices of ${B}·n·P values, n = ${n}, P = ${this.P}` };
   }
 
   protected restart(): void {
     this.cur = 0;
   }
 
-  protected learn(t: number): void {
+  protected learn(t: number): { cell: boolean; synthesiser: boolean } {
     const { model, buf, P, grads } = this;
     const { cell } = model;
     const B = this.guard.batch;
@@ -75,7 +86,7 @@ export class RtrlLearner extends OnlineLearner {
     checkFiniteArr(Mnext, this.method, t, 'the influence matrix');
 
     // ∂L_t/∂Ψ = (1/B)·Σ_b (∂L_t/∂s_t)·M_t
-    if (!buf.hasTarget) return;
+    if (!buf.hasTarget) return { cell: false, synthesiser: false };
     this.flat.fill(0);
     kernels().gemm(false, false, 1, P, B * n, 1 / B, buf.dLds, Mnext, 0, this.flat);
     let off = 0;
@@ -83,6 +94,7 @@ export class RtrlLearner extends OnlineLearner {
       const gk = grads.cell[k].data;
       for (let q = 0; q < gk.length; q++) gk[q] = this.flat[off++];
     }
+    return { cell: true, synthesiser: false };
   }
 
   protected commit(): void {

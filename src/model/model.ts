@@ -73,6 +73,7 @@ export interface ModelSpec {
   inputSize: number;
   hiddenSize: number;
   outputSize: number;
+  /** a signed 32-bit integer, [−2³¹, 2³¹−1]: every seed gives its own model */
   seed: number;
   dtype?: DType;
   /** multiplies W_hh after initialisation (default 1) */
@@ -91,7 +92,7 @@ export function createModel(spec: ModelSpec): Model {
   const I = checkInt(spec.inputSize, 'createModel: inputSize', 1);
   const H = checkInt(spec.hiddenSize, 'createModel: hiddenSize', 1);
   const O = checkInt(spec.outputSize, 'createModel: outputSize', 1);
-  const seed = checkInt(spec.seed, 'createModel: seed', -(2 ** 31));
+  const seed = checkInt(spec.seed, 'createModel: seed', -(2 ** 31), 2 ** 31 - 1);
   const dtype = spec.dtype === undefined ? 'float64' : checkDType(spec.dtype, 'createModel: dtype');
   const gain = spec.gain === undefined ? 1 : checkFinite(spec.gain, 'createModel: gain');
   const activation = spec.activation ?? 'tanh';

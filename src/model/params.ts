@@ -34,13 +34,6 @@ export function copyGroupInto(dst: ParamGroup, src: ParamGroup): void {
   for (const [k, t] of Object.entries(dst)) t.data.set(src[k].data);
 }
 
-/** Sum of squares over all tensors of the groups. */
-export function sumSquares(...groups: ParamGroup[]): number {
-  let s = 0;
-  for (const g of groups) for (const t of Object.values(g)) for (let i = 0; i < t.data.length; i++) s += t.data[i] * t.data[i];
-  return s;
-}
-
 /** True when every value of every tensor is finite. */
 export function allFinite(group: ParamGroup): boolean {
   for (const t of Object.values(group)) for (let i = 0; i < t.data.length; i++) if (!Number.isFinite(t.data[i])) return false;

@@ -1,6 +1,6 @@
 import type { ModelGroups } from '../model/model.ts';
 import { checkOptions, checkPositive, describe } from '../validate.ts';
-import { checkClip, checkUnit, clipFactor, forEachPair, resolveRates, type GroupRates, type Optimizer, type OptimizerOptions } from './optimizer.ts';
+import { checkClip, checkUnit, GROUP_NAMES, OptimizerDivergenceError, prepareStep, resolveRates, type GroupName, type GroupRates, type Optimizer, type OptimizerOptions, type StepGrads } from './optimizer.ts';
 
 export interface AdamOptions extends OptimizerOptions {
   /** default [0.9, 0.999]; the paper's code used [0.9, 0.98] */
@@ -9,9 +9,33 @@ export interface AdamOptions extends OptimizerOptions {
   eps?: number;
 }
 
+/** One group's Adam state: its step count k and the moments of each of its tensors. */
+interface GroupState {
+  step: number;
+  m: Map<string, Float64Array>;
+  v: Map<string, Float64Array>;
+}
+
+/** The JSON form of a group's state (`getState()` holds one per group). */
+export interface AdamGroupStateJson {
+  step: number;
+  m: Record<string, number[]>;
+  v: Record<string, number[]>;
+}
+
+const emptyState = (): Record<GroupName, GroupState> => ({
+  cell: { step: 0, m: new Map(), v: new Map() },
+  readout: { step: 0, m: new Map(), v: new Map() },
+  synthesiser: { step: 0, m: new Map(), v: new Map() },
+});
+
 /**
- * Adam (Kingma & Ba): m ← β₁m + (1−β₁)g, v ← β₂v + (1−β₂)g², θ ← θ − lr·m̂/(√v̂ + ε),
- * with bias corrections m̂ = m/(1−β₁ᵏ), v̂ = v/(1−β₂ᵏ); g is the clipped gradient.
+ * Adam (Kingma & Ba 2015, Algorithm 1): per group, at each step k of that group,
+ * m ← β₁m + (1−β₁)g, v ← β₂v + (1−β₂)g², θ ← θ − lr·m̂/(√v̂ + ε), with m̂ = m/(1−β₁ᵏ),
+ * v̂ = v/(1−β₂ᵏ); g is the clipped gradient. As in PyTorch, a group whose gradient is null at
+ * a step is skipped: it does not move on stale moments and its step count k stays, so bias
+ * correction counts only the steps it was updated. All or nothing: an update that would make
+ * a moment or a parameter non-finite throws an OptimizerDivergenceError and changes nothing.
  */
 export class Adam implements Optimizer {
   readonly name = 'adam';
@@ -19,9 +43,7 @@ export class Adam implements Optimizer {
   readonly betas: [number, number];
   readonly eps: number;
   readonly clipNorm: number | undefined;
-  private t = 0;
-  private m = new Map<string, Float64Array>();
-  private v = new Map<string, Float64Array>();
+  private state = emptyState();
 
   constructor(opts: AdamOptions) {
     checkOptions(opts, ['lr', 'clipNorm', 'betas', 'eps'], 'Adam');
@@ -37,52 +59,107 @@ export class Adam implements Optimizer {
     this.clipNorm = checkClip(opts.clipNorm, 'Adam: clipNorm');
   }
 
-  step(params: ModelGroups, grads: ModelGroups): void {
-    const c = clipFactor(grads, this.rates, this.clipNorm);
-    this.t++;
+  /** Step count of each group (how many updates it has received). */
+  steps(): Record<GroupName, number> {
+    return { cell: this.state.cell.step, readout: this.state.readout.step, synthesiser: this.state.synthesiser.step };
+  }
+
+  step(params: ModelGroups, grads: StepGrads): void {
+    const { pairs, c } = prepareStep(params, grads, this.rates, this.clipNorm, 'Adam');
     const [b1, b2] = this.betas;
-    const bc1 = 1 - b1 ** this.t;
-    const bc2 = 1 - b2 ** this.t;
-    forEachPair(params, grads, this.rates, (key, p, g, lr) => {
-      let m = this.m.get(key);
-      let v = this.v.get(key);
-      if (!m || !v) {
-        m = new Float64Array(p.size);
-        v = new Float64Array(p.size);
-        this.m.set(key, m);
-        this.v.set(key, v);
-      }
-      for (let i = 0; i < p.data.length; i++) {
-        const gi = c * g.data[i];
-        m[i] = b1 * m[i] + (1 - b1) * gi;
-        v[i] = b2 * v[i] + (1 - b2) * gi * gi;
-        p.data[i] -= (lr * (m[i] / bc1)) / (Math.sqrt(v[i] / bc2) + this.eps);
-      }
+    const moments = pairs.map(({ group, name, p }) => {
+      const st = this.state[group];
+      const m = st.m.get(name);
+      if (m && m.length !== p.size) throw new Error(`Adam.step: the moments of ${group}.${name} hold ${m.length} values, the parameter ${p.size} (a state restored for another model?)`);
+      return { m: m ?? new Float64Array(p.size), v: st.v.get(name) ?? new Float64Array(p.size) };
     });
-  }
-
-  getState(): unknown {
-    const enc = (map: Map<string, Float64Array>) => Object.fromEntries([...map].map(([k, a]) => [k, Array.from(a)]));
-    return { t: this.t, m: enc(this.m), v: enc(this.v) };
-  }
-
-  setState(state: unknown): void {
-    const s = state as { t?: unknown; m?: unknown; v?: unknown };
-    if (!s || typeof s !== 'object' || !Number.isInteger(s.t) || (s.t as number) < 0 || typeof s.m !== 'object' || typeof s.v !== 'object' || !s.m || !s.v) {
-      throw new Error(`Adam.setState: expected { t: integer ≥ 0, m: {...}, v: {...} }, received ${describe(state)}`);
+    // pass 0 checks that every new moment and parameter is finite, pass 1 writes them
+    for (const commit of [false, true]) {
+      pairs.forEach(({ group, name, p, g, lr }, k) => {
+        const t = this.state[group].step + 1;
+        const bc1 = 1 - b1 ** t;
+        const bc2 = 1 - b2 ** t;
+        const { m, v } = moments[k];
+        for (let i = 0; i < p.data.length; i++) {
+          const gi = c * g.data[i];
+          const mi = b1 * m[i] + (1 - b1) * gi;
+          const vi = b2 * v[i] + (1 - b2) * gi * gi;
+          const pi = p.data[i] - (lr * (mi / bc1)) / (Math.sqrt(vi / bc2) + this.eps);
+          if (commit) {
+            m[i] = mi;
+            v[i] = vi;
+            p.data[i] = pi;
+          } else if (!Number.isFinite(vi) || !Number.isFinite(mi) || !Number.isFinite(pi)) {
+            const what = !Number.isFinite(vi) ? 'the second moment' : !Number.isFinite(mi) ? 'the first moment' : 'the updated parameter';
+            throw new OptimizerDivergenceError('Adam', `${what} of ${group}.${name} (index ${i})`);
+          }
+        }
+      });
     }
-    const dec = (o: object, name: string) => {
-      const map = new Map<string, Float64Array>();
-      for (const [k, a] of Object.entries(o)) {
-        if (!Array.isArray(a) || a.some((x) => typeof x !== 'number' || !Number.isFinite(x))) throw new Error(`Adam.setState: ${name}.${k}: expected an array of finite numbers`);
-        map.set(k, Float64Array.from(a));
-      }
-      return map;
-    };
-    const m = dec(s.m, 'm');
-    const v = dec(s.v, 'v');
-    this.t = s.t as number;
-    this.m = m;
-    this.v = v;
+    const stepped = new Set<GroupName>();
+    pairs.forEach(({ group, name }, k) => {
+      this.state[group].m.set(name, moments[k].m);
+      this.state[group].v.set(name, moments[k].v);
+      stepped.add(group);
+    });
+    for (const group of stepped) this.state[group].step++;
   }
+
+  getState(): Record<GroupName, AdamGroupStateJson> {
+    const enc = (map: Map<string, Float64Array>) => Object.fromEntries([...map].map(([k, a]) => [k, Array.from(a)]));
+    const out = {} as Record<GroupName, AdamGroupStateJson>;
+    for (const g of GROUP_NAMES) out[g] = { step: this.state[g].step, m: enc(this.state[g].m), v: enc(this.state[g].v) };
+    return out;
+  }
+
+  /**
+   * Restores `getState()`'s value. Checked in full before anything changes: the three groups,
+   * an integer step count ≥ 0 each, moments m and v for the same tensors with equal lengths,
+   * finite (v ≥ 0), none before a group's first step; with `params`, the tensor names and
+   * lengths of every stepped group must be the parameters'.
+   */
+  setState(state: unknown, params?: ModelGroups): void {
+    const where = 'Adam.setState';
+    const fail = (path: string, expected: string, v: unknown): never => {
+      throw new Error(`${where}: ${path}: expected ${expected}, received ${describe(v)}`);
+    };
+    if (state === null || typeof state !== 'object' || Array.isArray(state)) fail('state', '{ cell, readout, synthesiser } (each { step, m, v })', state);
+    checkOptions(state, GROUP_NAMES, `${where}: state`);
+    const next = emptyState();
+    for (const g of GROUP_NAMES) {
+      const s = (state as Record<string, unknown>)[g] as Partial<AdamGroupStateJson> | undefined;
+      if (s === null || typeof s !== 'object' || Array.isArray(s)) fail(g, '{ step, m, v }', s);
+      checkOptions(s, ['step', 'm', 'v'], `${where}: ${g}`);
+      const step = s!.step as number;
+      if (typeof step !== 'number' || !Number.isInteger(step) || step < 0) fail(`${g}.step`, 'an integer ≥ 0', step);
+      for (const k of ['m', 'v'] as const) if (s![k] === null || typeof s![k] !== 'object' || Array.isArray(s![k])) fail(`${g}.${k}`, 'an object of arrays', s![k]);
+      const mNames = Object.keys(s!.m!);
+      const vNames = Object.keys(s!.v!);
+      if (mNames.join() !== vNames.join()) fail(`${g}.v`, `moments for the tensors of ${g}.m (${mNames.join(', ')})`, s!.v);
+      if (step === 0 && mNames.length) fail(`${g}.m`, 'no moments before the first step (step 0)', s!.m);
+      if (params && step > 0) {
+        const want = Object.keys(params[g]);
+        if (mNames.slice().sort().join() !== want.slice().sort().join()) fail(`${g}.m`, `moments for ${want.join(', ')}`, s!.m);
+      }
+      for (const name of mNames) {
+        const size = params && step > 0 ? params[g][name].size : undefined;
+        const m = decode(s!.m![name], `${g}.m.${name}`, size, false, fail);
+        const v = decode(s!.v![name], `${g}.v.${name}`, m.length, true, fail);
+        next[g].m.set(name, m);
+        next[g].v.set(name, v);
+      }
+      next[g].step = step;
+    }
+    this.state = next;
+  }
+}
+
+function decode(a: unknown, path: string, length: number | undefined, nonNegative: boolean, fail: (path: string, expected: string, v: unknown) => never): Float64Array {
+  const what = `an array of ${length ?? ''}${length === undefined ? '' : ' '}finite numbers${nonNegative ? ' ≥ 0' : ''}`;
+  if (!Array.isArray(a) || (length !== undefined && a.length !== length)) return fail(path, what, a);
+  for (let i = 0; i < a.length; i++) {
+    const x = a[i];
+    if (typeof x !== 'number' || !Number.isFinite(x) || (nonNegative && x < 0)) return fail(`${path}[${i}]`, `a finite number${nonNegative ? ' ≥ 0' : ''}`, x);
+  }
+  return Float64Array.from(a);
 }

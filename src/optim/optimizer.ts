@@ -1,6 +1,7 @@
 import type { ModelGroups } from '../model/model.ts';
 import type { ParamGroup } from '../model/params.ts';
-import { checkNonNegative, checkOptions, checkPositive, checkUnit } from '../validate.ts';
+import { NormAccumulator } from '../norms.ts';
+import { checkNonNegative, checkOptions, checkPositive, checkUnit, describe } from '../validate.ts';
 
 export type GroupName = keyof ModelGroups;
 export const GROUP_NAMES: readonly GroupName[] = ['cell', 'readout', 'synthesiser'];
@@ -9,45 +10,66 @@ export const GROUP_NAMES: readonly GroupName[] = ['cell', 'readout', 'synthesise
 export type GroupRates = Record<GroupName, number>;
 
 /**
+ * The gradients of one optimizer step, per group. `null` means the group received no gradient
+ * at this step (the readout at a step without a target, the synthesiser before its first TD
+ * error): it does not move and its step count does not advance, like a PyTorch parameter whose
+ * `.grad` is None. A ModelGroups (every group present) is a StepGrads.
+ */
+export type StepGrads = Record<GroupName, ParamGroup | null>;
+
+/**
  * An optimizer moves parameters against gradients: params ← params − update(grads).
  * `grads` has the shape of the parameters and the sign of a gradient (descent direction −grads).
+ * A step is all or nothing: a non-finite gradient, or an update that would make a parameter or
+ * the optimizer's state non-finite, throws an OptimizerDivergenceError and changes nothing.
  */
 export interface Optimizer {
   readonly name: string;
-  step(params: ModelGroups, grads: ModelGroups): void;
-  /** JSON-serialisable state (moments, step counters) for checkpoints. */
+  step(params: ModelGroups, grads: StepGrads): void;
+  /** JSON-serialisable state (moments, per-group step counts) for checkpoints; always finite. */
   getState(): unknown;
-  setState(state: unknown): void;
+  /** Restores `getState()`'s value; with `params`, checks it against their names and sizes. Throws and changes nothing on a bad state. */
+  setState(state: unknown, params?: ModelGroups): void;
+}
+
+/** A step refused because a gradient, a parameter or the optimizer's state would not be finite. */
+export class OptimizerDivergenceError extends Error {
+  constructor(
+    readonly optimizer: string,
+    readonly quantity: string,
+  ) {
+    super(`${optimizer}.step: ${quantity} is not finite (NaN or Infinity); nothing was changed`);
+    this.name = 'OptimizerDivergenceError';
+  }
 }
 
 export interface OptimizerOptions {
-  /** one rate for all groups, or a rate per group */
-  lr: number | Partial<GroupRates>;
+  /** one rate for all groups, or a rate for each of cell, readout and synthesiser (0 freezes a group) */
+  lr: number | GroupRates;
   /** rescale the gradients of the stepped groups so that their global L2 norm is at most this */
   clipNorm?: number;
 }
 
-export function resolveRates(lr: number | Partial<GroupRates>, name: string): GroupRates {
+/**
+ * The rates of `lr`: one number for every group, or an object that names every group. A group
+ * left out is an error (not a silent 0): freezing a group takes an explicit `0`.
+ */
+export function resolveRates(lr: unknown, name: string): GroupRates {
   if (typeof lr === 'number') {
     checkNonNegative(lr, `${name}: lr`);
     return { cell: lr, readout: lr, synthesiser: lr };
   }
-  checkOptions(lr, GROUP_NAMES, `${name}: lr`);
-  const out = { cell: 0, readout: 0, synthesiser: 0 };
-  for (const g of GROUP_NAMES) if (lr[g] !== undefined) out[g] = checkNonNegative(lr[g], `${name}: lr.${g}`);
-  return out;
-}
-
-/** Global-norm factor min(1, clip/‖g‖) over the groups with a non-zero rate. */
-export function clipFactor(grads: ModelGroups, rates: GroupRates, clipNorm: number | undefined): number {
-  if (clipNorm === undefined) return 1;
-  let ss = 0;
-  for (const g of GROUP_NAMES) {
-    if (rates[g] === 0) continue;
-    for (const t of Object.values(grads[g])) for (let i = 0; i < t.data.length; i++) ss += t.data[i] * t.data[i];
+  if (lr === null || typeof lr !== 'object' || Array.isArray(lr)) {
+    throw new Error(`${name}: lr: expected a number ≥ 0 or { cell, readout, synthesiser } (numbers ≥ 0), received ${describe(lr)}`);
   }
-  const norm = Math.sqrt(ss);
-  return norm > clipNorm ? clipNorm / norm : 1;
+  checkOptions(lr, GROUP_NAMES, `${name}: lr`);
+  const rates = lr as Partial<GroupRates>;
+  const out = { cell: 0, readout: 0, synthesiser: 0 };
+  for (const g of GROUP_NAMES) {
+    if (rates[g] === undefined) throw new Error(`${name}: lr.${g}: missing: give every group a rate (cell, readout, synthesiser; 0 freezes a group) or one number for all`);
+    out[g] = checkNonNegative(rates[g], `${name}: lr.${g}`);
+  }
+  return out;
 }
 
 export function checkClip(v: unknown, name: string): number | undefined {
@@ -56,15 +78,39 @@ export function checkClip(v: unknown, name: string): number | undefined {
 
 export { checkUnit };
 
-/** Visits every (parameter, gradient) tensor pair of the groups with a non-zero rate. */
-export function forEachPair(params: ModelGroups, grads: ModelGroups, rates: GroupRates, fn: (key: string, p: ParamGroup[string], g: ParamGroup[string], lr: number) => void): void {
+/** One (parameter, gradient) tensor pair of a stepped group. */
+export interface StepPair {
+  group: GroupName;
+  name: string;
+  p: ParamGroup[string];
+  g: ParamGroup[string];
+  lr: number;
+}
+
+/**
+ * Checks one step's gradients and lists the pairs it moves: the groups with a non-zero rate
+ * that received a gradient. Every gradient of those groups must exist, have its parameter's
+ * size and be finite; `c` is the global-norm clip factor min(1, clipNorm/‖g‖) over them, with
+ * ‖g‖ a scaled norm (no overflow for gradients up to 1e308). Nothing is changed here.
+ */
+export function prepareStep(params: ModelGroups, grads: StepGrads, rates: GroupRates, clipNorm: number | undefined, name: string): { pairs: StepPair[]; c: number } {
+  if (grads === null || typeof grads !== 'object') throw new Error(`${name}.step: grads: expected { cell, readout, synthesiser } (a ParamGroup or null each), received ${describe(grads)}`);
+  const pairs: StepPair[] = [];
+  const norm = new NormAccumulator();
   for (const group of GROUP_NAMES) {
+    const gg = grads[group];
+    if (gg === undefined) throw new Error(`${name}.step: grads.${group}: expected a ParamGroup or null (no gradient at this step), received undefined`);
     const lr = rates[group];
-    if (lr === 0) continue;
-    for (const [name, p] of Object.entries(params[group])) {
-      const g = grads[group][name];
-      if (!g || g.size !== p.size) throw new Error(`optimizer: gradient ${group}.${name}: expected ${p.size} values, received ${g ? g.size : 'none'}`);
-      fn(`${group}.${name}`, p, g, lr);
+    if (lr === 0 || gg === null) continue;
+    for (const [pname, p] of Object.entries(params[group])) {
+      const g = gg[pname];
+      if (!g || g.size !== p.size) throw new Error(`${name}.step: grads.${group}.${pname}: expected ${p.size} values, received ${g ? g.size : 'none'}`);
+      for (let i = 0; i < g.data.length; i++) if (!Number.isFinite(g.data[i])) throw new OptimizerDivergenceError(name, `the gradient ${group}.${pname} (${g.data[i]} at index ${i})`);
+      norm.addAll(g.data);
+      pairs.push({ group, name: pname, p, g, lr });
     }
   }
+  const total = norm.value();
+  const c = clipNorm !== undefined && total > clipNorm ? clipNorm / total : 1;
+  return { pairs, c };
 }

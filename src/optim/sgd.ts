@@ -1,8 +1,12 @@
 import type { ModelGroups } from '../model/model.ts';
-import { checkOptions } from '../validate.ts';
-import { checkClip, clipFactor, forEachPair, resolveRates, type GroupRates, type Optimizer, type OptimizerOptions } from './optimizer.ts';
+import { checkOptions, describe } from '../validate.ts';
+import { checkClip, OptimizerDivergenceError, prepareStep, resolveRates, type GroupRates, type Optimizer, type OptimizerOptions, type StepGrads } from './optimizer.ts';
 
-/** Plain gradient descent: θ ← θ − lr·c·g, with c the global-norm clip factor. */
+/**
+ * Plain gradient descent: θ ← θ − lr·c·g, with c the global-norm clip factor. Groups whose
+ * gradient is null at a step are not moved. All or nothing: a non-finite gradient or a
+ * parameter that would overflow throws an OptimizerDivergenceError before any change.
+ */
 export class Sgd implements Optimizer {
   readonly name = 'sgd';
   readonly rates: GroupRates;
@@ -14,16 +18,26 @@ export class Sgd implements Optimizer {
     this.clipNorm = checkClip(opts.clipNorm, 'Sgd: clipNorm');
   }
 
-  step(params: ModelGroups, grads: ModelGroups): void {
-    const c = clipFactor(grads, this.rates, this.clipNorm);
-    forEachPair(params, grads, this.rates, (_k, p, g, lr) => {
-      const a = lr * c;
-      for (let i = 0; i < p.data.length; i++) p.data[i] -= a * g.data[i];
-    });
+  step(params: ModelGroups, grads: StepGrads): void {
+    const { pairs, c } = prepareStep(params, grads, this.rates, this.clipNorm, 'Sgd');
+    // pass 0 checks that every new value is finite, pass 1 writes them
+    for (const commit of [false, true]) {
+      for (const { group, name, p, g, lr } of pairs) {
+        const a = lr * c;
+        for (let i = 0; i < p.data.length; i++) {
+          const next = p.data[i] - a * g.data[i];
+          if (commit) p.data[i] = next;
+          else if (!Number.isFinite(next)) throw new OptimizerDivergenceError('Sgd', `the updated parameter ${group}.${name} (index ${i})`);
+        }
+      }
+    }
   }
 
   getState(): unknown {
     return {};
   }
-  setState(): void {}
+
+  setState(state: unknown): void {
+    if (state === null || typeof state !== 'object' || Array.isArray(state) || Object.keys(state).length) throw new Error(`Sgd.setState: expected {} (SGD keeps no state), received ${describe(state)}`);
+  }
 }

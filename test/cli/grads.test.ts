@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import { spawn, spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, readdirSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -116,4 +116,31 @@ test('the command line rejects bad input with a clear message, a non-zero exit a
   const help = cli(['grads', '--help']);
   assert.equal(help.status, 0);
   assert.match(help.stdout, /--sg-scale/);
+});
+
+test('grads refuses an --out that is its --model or --batch file (also through a symbolic link), leaving it intact', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'bpl-'));
+  const model = join(dir, 'model.json');
+  const batch = join(dir, 'batch.json');
+  const modelText = readFileSync(join(golden, 'rnn-tanh-mse/model.json'), 'utf8');
+  writeFileSync(model, modelText);
+  writeFileSync(batch, readFileSync(join(golden, 'rnn-tanh-mse/batch.json'), 'utf8'));
+  symlinkSync(model, join(dir, 'link.json'));
+  for (const [out, which] of [[model, 'model'], [join(dir, '.', 'batch.json'), 'batch'], [join(dir, 'link.json'), 'model']]) {
+    const r = cli(['grads', '--model', model, '--batch', batch, '--method', 'bptt', '--out', out]);
+    assert.equal(r.status, 1, r.stderr);
+    assert.match(r.stderr, new RegExp(`--out .* is the --${which} file: writing the gradients there would replace the input`));
+  }
+  assert.equal(readFileSync(model, 'utf8'), modelText);
+});
+
+test('a closed standard output (EPIPE) ends the command quietly: no stack trace, exit 0', async () => {
+  const args = ['--import', 'tsx', join(root, 'src/cli/main.ts'), 'grads', '--model', join(golden, 'lstm-mse/model.json'), '--batch', join(golden, 'lstm-mse/batch.json'), '--method', 'bp-lambda'];
+  const child = spawn(process.execPath, args, { cwd: root, stdio: ['ignore', 'pipe', 'pipe'] });
+  child.stdout.destroy(); // the reader goes away before anything is written
+  let stderr = '';
+  child.stderr.on('data', (d) => (stderr += d));
+  const code = await new Promise((resolve) => child.on('close', resolve));
+  assert.equal(stderr, '');
+  assert.equal(code, 0);
 });

@@ -4,7 +4,7 @@ import fc from 'fast-check';
 import { allParams, caseArb, makeBatch, makeModel, relErr, RUNS, type Case } from '../helpers.ts';
 import { BpLambdaLearner, type BpLambdaOptions } from '../../src/learners/bp-lambda.ts';
 import type { ModelGroups } from '../../src/model/model.ts';
-import type { Optimizer } from '../../src/optim/optimizer.ts';
+import type { Optimizer, StepGrads } from '../../src/optim/optimizer.ts';
 import { Adam } from '../../src/optim/adam.ts';
 import { Rng } from '../../src/rng.ts';
 
@@ -19,8 +19,9 @@ function recorder(): Optimizer & { steps: number[][] } {
   const steps: number[][] = [];
   return {
     steps,
-    step(_params: ModelGroups, grads: ModelGroups) {
-      steps.push([...grads.synthesiser.W.data, ...grads.synthesiser.b.data]);
+    step(_params: ModelGroups, grads: StepGrads) {
+      // null: no synthesiser gradient at this step (the first one)
+      steps.push(grads.synthesiser === null ? [] : [...grads.synthesiser.W.data, ...grads.synthesiser.b.data]);
     },
   } as Optimizer & { steps: number[][] };
 }

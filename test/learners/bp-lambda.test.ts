@@ -264,8 +264,8 @@ test('synthClip rescales each per-step synthesiser gradient to Frobenius norm â‰
   const clip = 0.01;
   const clipped = makeModel(c);
   const free = makeModel(c);
-  const lc = new BpLambdaLearner(clipped, { loss: 'mse', lambda: 0.8, gamma: 0.9, synthClip: clip, optimizer: new Sgd({ lr: { synthesiser: 1 } }) });
-  const lf = new BpLambdaLearner(free, { loss: 'mse', lambda: 0.8, gamma: 0.9, optimizer: new Sgd({ lr: { synthesiser: 1 } }) });
+  const lc = new BpLambdaLearner(clipped, { loss: 'mse', lambda: 0.8, gamma: 0.9, synthClip: clip, optimizer: new Sgd({ lr: { cell: 0, readout: 0, synthesiser: 1 } }) });
+  const lf = new BpLambdaLearner(free, { loss: 'mse', lambda: 0.8, gamma: 0.9, optimizer: new Sgd({ lr: { cell: 0, readout: 0, synthesiser: 1 } }) });
   lc.reset(c.B);
   lf.reset(c.B);
   let clippedSteps = 0;

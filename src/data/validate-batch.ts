@@ -1,0 +1,59 @@
+import type { Model } from '../model/model.ts';
+import { checkInt, checkOneOf, describe } from '../validate.ts';
+import { LOSS_KINDS, type LossKind, type SeqBatch } from './batch.ts';
+
+/**
+ * The targets a loss accepts: one rule for `learner.step`, the batch JSON loader and every
+ * function that takes a SeqBatch. mse: any finite values; softmax-ce: rows of non-negative
+ * values summing to 1 within 1e-6 (one-hot, or soft targets); sigmoid-bce: values in [0, 1].
+ * `y` is B×O row-major and already known to be finite. Throws naming `name`, the row and value.
+ */
+export function checkTargets(loss: LossKind, y: ArrayLike<number>, B: number, O: number, name: string): void {
+  if (loss === 'softmax-ce') {
+    for (let r = 0; r < B; r++) {
+      let s = 0;
+      for (let o = 0; o < O; o++) {
+        const v = y[r * O + o];
+        if (v < 0) throw new Error(`${name}[${r}]: softmax-ce targets must be one-hot (non-negative, summing to 1), received ${v} at [${o}]`);
+        s += v;
+      }
+      if (Math.abs(s - 1) > 1e-6) throw new Error(`${name}[${r}]: softmax-ce targets must be one-hot (summing to 1), received a row summing to ${+s.toPrecision(12)}`);
+    }
+  } else if (loss === 'sigmoid-bce') {
+    for (let i = 0; i < y.length; i++) {
+      if (y[i] < 0 || y[i] > 1) throw new Error(`${name}: sigmoid-bce targets must lie in [0, 1], received ${y[i]} at flat index ${i}`);
+    }
+  }
+}
+
+/** A Float64Array or Float32Array of exactly `length` finite values. */
+export function checkStepArray(v: unknown, length: number, name: string): void {
+  if (!(v instanceof Float64Array || v instanceof Float32Array)) throw new Error(`${name}: expected a Float64Array or Float32Array of length ${length}, received ${describe(v)}`);
+  if (v.length !== length) throw new Error(`${name}: expected length ${length}, received length ${v.length}`);
+  for (let i = 0; i < v.length; i++) if (!Number.isFinite(v[i])) throw new Error(`${name}: expected finite values, received ${v[i]} at index ${i}`);
+}
+
+/**
+ * Checks a whole SeqBatch against a model: T, B ≥ 1, the model's input and output widths, a
+ * known loss, x[t] and y[t] (or null) of the right lengths, finite, with targets the loss accepts.
+ */
+export function checkSeqBatch(batch: SeqBatch, model: Model, name: string): void {
+  if (batch === null || typeof batch !== 'object') throw new Error(`${name}: expected a SeqBatch { T, B, inputSize, outputSize, loss, x, y }, received ${describe(batch)}`);
+  const T = checkInt(batch.T, `${name}.T`, 1);
+  const B = checkInt(batch.B, `${name}.B`, 1);
+  if (batch.inputSize !== model.inputSize) throw new Error(`${name}.inputSize: expected ${model.inputSize} (the model's), received ${describe(batch.inputSize)}`);
+  if (batch.outputSize !== model.outputSize) throw new Error(`${name}.outputSize: expected ${model.outputSize} (the model's), received ${describe(batch.outputSize)}`);
+  const loss = checkOneOf(batch.loss, LOSS_KINDS, `${name}.loss`);
+  for (const k of ['x', 'y'] as const) {
+    if (!Array.isArray(batch[k]) || batch[k].length !== T) throw new Error(`${name}.${k}: expected an array of ${T} steps, received ${describe(batch[k])}`);
+  }
+  const I = model.inputSize;
+  const O = model.outputSize;
+  for (let t = 0; t < T; t++) {
+    checkStepArray(batch.x[t], B * I, `${name}.x[${t}] (batch ${B} × inputSize ${I})`);
+    const y = batch.y[t];
+    if (y === null) continue;
+    checkStepArray(y, B * O, `${name}.y[${t}] (batch ${B} × outputSize ${O})`);
+    checkTargets(loss, y, B, O, `${name}.y[${t}]`);
+  }
+}

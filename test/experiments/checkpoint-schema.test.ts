@@ -1,0 +1,100 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { checkpointPath, loadCheckpoint, saveCheckpoint, CHECKPOINT_VERSION, type Checkpoint } from '../../src/experiments/checkpoint.ts';
+import { runExperiment, RunStopped } from '../../src/experiments/runner.ts';
+import { RUN_OPTIONS } from '../../src/cli/run.ts';
+import { FOLDER_OPTIONS, RUN_TIME_OPTIONS, SETTING_MATCHERS } from '../../src/cli/resume-options.ts';
+import type { TaskName } from '../../src/experiments/config.ts';
+import { cli, configFor, withTempDir } from './run-helpers.ts';
+
+/** A run of `task` stopped mid-entry; returns its folder and checkpoint text. */
+async function stopped(dir: string, task: TaskName, argv: string[], stopAfter: number) {
+  const out = join(dir, task);
+  await assert.rejects(runExperiment(configFor(task, argv), { out, checkpointEvery: 2, stopAfter }), RunStopped);
+  return { out, text: readFileSync(checkpointPath(out), 'utf8') };
+}
+
+const TOY = ['--lambda', '0,0.5,1', '--hidden', '3', '--steps', '4', '--batch', '2', '--batches', '6', '--eval-every', '2', '--eval-batch', '4', '--plastic'];
+const MNIST = ['--data', 'synthetic', '--method', 'sg', '--hidden', '3', '--batch', '10', '--train-subset', '40', '--val-subset', '10', '--test-subset', '10', '--epochs', '2', '--eval-batch', '10'];
+
+test('a checkpoint is validated in full against its schema and its own config; tampering is refused by field', withTempDir(async (dir) => {
+  const toy = await stopped(dir, 'toy', TOY, 3);
+  const mnist = await stopped(dir, 'seq-mnist', MNIST, 3);
+  loadCheckpoint(toy.out);
+  loadCheckpoint(mnist.out);
+  const cases: [typeof toy, (cp: any) => void, RegExp][] = [
+    [toy, (cp) => (cp.entry = 99), /entry: expected an integer in \[0, 3\], received 99/],
+    [toy, (cp) => (cp.source.rng = [0, 0, 0, 0]), /source\.rng: rng state: expected 4 unsigned 32-bit integers, not all zero/],
+    [toy, (cp) => (cp.config.hidden = 4), /model\.cell\.W_ih: expected shape 4×10 \(config\.hidden 4\), received 3×10/],
+    [toy, (cp) => (cp.batch = 100000), /batch: expected an integer in \[0, 5\], received 100000/],
+    [toy, (cp) => (cp.extra = 1), /checkpoint: unknown option "extra"/],
+    [toy, (cp) => (cp.config.hiden = 3), /config: unknown option "hiden"/],
+    [toy, (cp) => delete cp.runOptions, /checkpoint\.runOptions: missing/],
+    [toy, (cp) => (cp.runOptions = 5), /runOptions: expected an object with checkpointEvery, backend, quiet, received 5/],
+    [toy, (cp) => (cp.runOptions.backend = 'cuda'), /runOptions\.backend: expected one of "js", "wasm", "workers"/],
+    [toy, (cp) => (cp.optimizer.cell.v.W_hh = [1]), /optimizer: Adam\.setState: cell\.v\.W_hh: expected an array of 9 finite numbers ≥ 0, received an array of length 1/],
+    [toy, (cp) => (cp.optimizer.readout.m.W[0] = null), /optimizer: Adam\.setState: readout\.m\.W\[0\]: expected a finite number, received null/],
+    [toy, (cp) => (cp.model.cell.W_hh[0][0] = null), /model/],
+    [toy, (cp) => (cp.trainLoss.count = -1), /trainLoss\.count: expected an integer ≥ 0, received -1/],
+    [toy, (cp) => (cp.source = null), /source: expected an object with kind, rng, received null/],
+    [toy, (cp) => (cp.model = null), /model/],
+    [mnist, (cp) => (cp.source.position += 1), /source: epoch 0, position 3 \(4 batches per epoch\) is not 2 batches in/],
+    [mnist, (cp) => (cp.source.kind = 'rng'), /source: unknown option "epochRng"|source\.kind/],
+  ];
+  for (const [run, edit, re] of cases) {
+    const cp = JSON.parse(run.text);
+    edit(cp);
+    writeFileSync(checkpointPath(run.out), JSON.stringify(cp));
+    assert.throws(() => loadCheckpoint(run.out), (e: Error) => /corrupt checkpoint/.test(e.message) && re.test(e.message), `expected ${re}`);
+  }
+  // and the run does not start from it: the command line exits 1 with the message
+  const r = await cli(['run', '--resume', toy.out, '--quiet']);
+  assert.equal(r.code, 1);
+  assert.match(r.stderr, /corrupt checkpoint/);
+}));
+
+test('an older checkpoint version is refused with a message naming both versions', withTempDir(async (dir) => {
+  const toy = await stopped(dir, 'toy', TOY, 3);
+  const cp = JSON.parse(toy.text);
+  assert.equal(cp.version, CHECKPOINT_VERSION);
+  assert.equal(CHECKPOINT_VERSION, 2);
+  cp.version = 1;
+  writeFileSync(checkpointPath(toy.out), JSON.stringify(cp));
+  assert.throws(() => loadCheckpoint(toy.out), /checkpoint version 1 was written by an older bp-lambda; this bp-lambda reads checkpoint version 2 only/);
+}));
+
+test('a checkpoint holding a value JSON cannot keep (Infinity → null) is refused before it is written', withTempDir(async (dir) => {
+  const toy = await stopped(dir, 'toy', TOY, 3);
+  const cp = JSON.parse(toy.text) as Checkpoint;
+  (cp.optimizer as any).cell.v.W_hh[0] = Infinity;
+  assert.throws(() => saveCheckpoint(toy.out, cp), /saveCheckpoint: refusing to write .*checkpoint\.json: optimizer: Adam\.setState: cell\.v\.W_hh\[0\]: expected a finite number ≥ 0, received null/);
+  assert.equal(readFileSync(checkpointPath(toy.out), 'utf8'), toy.text, 'the good checkpoint is kept');
+}));
+
+test('resume: speed and output options may change and persist; other options must match the saved ones, else refused by name', withTempDir(async (dir) => {
+  const toy = await stopped(dir, 'toy', TOY, 3);
+  assert.deepEqual(JSON.parse(toy.text).runOptions, { checkpointEvery: 2, backend: 'js', quiet: false });
+  const refused = await cli(['run', '--resume', toy.out, '--hidden', '5', '--quiet']);
+  assert.equal(refused.code, 1);
+  assert.match(refused.stderr, /run: --hidden 5 differs from the run in .* \(3\); at --resume only --checkpoint-every, --backend, --quiet may change/);
+  const lambdas = await cli(['run', '--resume', toy.out, '--lambda', '0,1', '--quiet']);
+  assert.match(lambdas.stderr, /--lambda 0,1 differs from the run in .* \(0,0\.5,1\)/);
+  // the same values are accepted, and the checkpoint cadence persists without being given again
+  const same = await cli(['run', '--resume', toy.out, '--hidden', '3', '--lambda', '0,0.5,1', '--plastic', '--quiet']);
+  assert.equal(same.code, 0, same.stderr);
+  assert.deepEqual(loadCheckpoint(toy.out).runOptions, { checkpointEvery: 2, backend: 'js', quiet: true });
+}));
+
+test('resume: a given --checkpoint-every replaces the saved one', withTempDir(async (dir) => {
+  const toy = await stopped(dir, 'toy', TOY, 3);
+  const r = await cli(['run', '--resume', toy.out, '--checkpoint-every', '5']);
+  assert.equal(r.code, 0, r.stderr);
+  assert.equal(loadCheckpoint(toy.out).runOptions.checkpointEvery, 5);
+}));
+
+test('every setting option of run has a resume rule (matched against the saved config) or is a speed/output option', () => {
+  const ruled = new Set<string>([...Object.keys(SETTING_MATCHERS), ...RUN_TIME_OPTIONS, ...FOLDER_OPTIONS]);
+  for (const o of RUN_OPTIONS) assert.ok(ruled.has(o.name), `--${o.name} has no resume rule`);
+});
