@@ -9,7 +9,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { writeJsonAtomicSync } from '../io/atomic.ts';
 import { modelFromJson, type ModelJson } from '../io/model-json.ts';
-import type { ParamGroup } from '../model/params.ts';
+import type { ParamGroup } from '../tensor/params.ts';
 import { checkConfig, type RunConfig } from './config.ts';
 import type { SourceState } from './tasks.ts';
 

@@ -1,5 +1,5 @@
 import type { Model, ModelGroups } from '../model/model.ts';
-import { zeroGroup } from '../model/params.ts';
+import { zeroGroup } from '../tensor/params.ts';
 import { allocBuffer } from '../tensor/ops.ts';
 import { alloc, type Arr } from '../tensor/dtype.ts';
 import { addAugmented, maxAbsFinite, TRACE_SAFE_BOUND, traceContract, traceMagnitudeBound, traceSize, traceUpdate, tdError } from '../kernels/trace.ts';

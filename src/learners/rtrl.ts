@@ -1,5 +1,5 @@
 import type { Model, ModelGroups } from '../model/model.ts';
-import { zeroGroup, zerosLike, type ParamGroup } from '../model/params.ts';
+import { zeroGroup, zerosLike, type ParamGroup } from '../tensor/params.ts';
 import { alloc, type Arr } from '../tensor/dtype.ts';
 import { allocBuffer, kernels } from '../tensor/ops.ts';
 import { checkOneOf, checkOptions } from '../validate.ts';

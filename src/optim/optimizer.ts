@@ -1,5 +1,5 @@
 import type { ModelGroups } from '../model/model.ts';
-import type { ParamGroup } from '../model/params.ts';
+import type { ParamGroup } from '../tensor/params.ts';
 import { checkNonNegative, checkOptions, checkPositive, checkUnit } from '../validate.ts';
 
 export type GroupName = keyof ModelGroups;

@@ -9,7 +9,7 @@ import { runGrads } from '../../src/cli/grads.ts';
 import { relErr } from '../helpers.ts';
 
 const golden = fileURLToPath(new URL('../fixtures/golden/', import.meta.url));
-const CASES = ['rnn-tanh-mse', 'rnn-relu-softmax-ce', 'lstm-mse', 'lstm-sigmoid-bce'];
+const CASES = ['rnn-tanh-mse', 'rnn-relu-softmax-ce', 'lstm-mse', 'lstm-sigmoid-bce', 'gru-mse', 'gru-softmax-ce'];
 const root = fileURLToPath(new URL('../../', import.meta.url));
 
 function grads(args: string[]): Record<string, any> {
