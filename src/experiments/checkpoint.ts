@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { writeJsonAtomicSync } from '../io/atomic.ts';
 import { modelFromJson, type ModelJson } from '../io/model-json.ts';
 import type { ParamGroup } from '../tensor/params.ts';
-import { checkConfig, type RunConfig } from './config.ts';
+import { checkConfig, upgradeConfig, type RunConfig } from './config.ts';
 import type { SourceState } from './tasks.ts';
 
 export const CHECKPOINT_FORMAT = 'bp-lambda-run-checkpoint';
@@ -61,7 +61,7 @@ export function loadCheckpoint(dir: string): Checkpoint {
   if (!cp || typeof cp !== 'object' || cp.format !== CHECKPOINT_FORMAT) bad(`expected "format": "${CHECKPOINT_FORMAT}"`);
   if (cp.version !== CHECKPOINT_VERSION) bad(`expected version ${CHECKPOINT_VERSION}, received ${JSON.stringify(cp.version)}`);
   try {
-    checkConfig(cp.config, 'config');
+    cp.config = checkConfig(upgradeConfig(cp.config), 'config');
   } catch (e) {
     bad((e as Error).message);
   }

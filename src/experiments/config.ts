@@ -3,7 +3,8 @@
  * `bp-lambda run`, the per-task defaults, and the sweep it expands into (methods × λ × seeds,
  * run one after another into the same output folder).
  */
-import { ACTIVATIONS, type Activation } from '../cells/activations.ts';
+import type { Activation } from '../cells/activations.ts';
+import { cellDefinition, type CellType } from '../cells/registry.ts';
 import { checkInt, checkOneOf, checkNonNegative, checkPositive, checkUnit, describe } from '../validate.ts';
 
 export const TASKS = ['toy', 'line-draw', 'seq-mnist', 'copy-repeat'] as const;
@@ -39,8 +40,10 @@ export interface RunConfig {
   steps: number;
   /** multiplies W_hh after initialisation */
   gain: number;
-  /** vanilla RNN activation (toy, line-draw) */
-  activation: Activation;
+  /** the recurrent cell, a registered type (cells/registry.ts) */
+  cell: CellType;
+  /** the cell's `activation` option where it has one (the vanilla RNN), null otherwise */
+  activation: Activation | null;
   /** toy/line-draw: whether the RNN and readout learn (false: only the synthesiser) */
   plastic: boolean;
   /** toy: number of pattern → point pairs */
@@ -68,6 +71,9 @@ export interface RunConfig {
 }
 
 export interface TaskDefaults {
+  cell: CellType;
+  /** the cell's activation where it has one (default: the cell's own default) */
+  activation?: Activation;
   hidden: number;
   batch: number;
   gamma: number;
@@ -82,10 +88,10 @@ export const TOY_FIXED_LR: GroupLr = { cell: 0, readout: 0, synthesiser: 1e-4 };
 export const TOY_PLASTIC_LR: GroupLr = { cell: 1e-3, readout: 1e-3, synthesiser: 1e-3 };
 
 export const TASK_DEFAULTS: Record<TaskName, TaskDefaults> = {
-  toy: { hidden: 30, batch: 10, gamma: 1, sgScale: 1, lr: TOY_FIXED_LR, epochs: 5 },
-  'line-draw': { hidden: 30, batch: 10, gamma: 1, sgScale: 1, lr: TOY_FIXED_LR, epochs: 5 },
-  'seq-mnist': { hidden: 30, batch: 50, gamma: 0.9, sgScale: 0.1, lr: { cell: 3e-4, readout: 3e-4, synthesiser: 3e-4 }, epochs: 50 },
-  'copy-repeat': { hidden: 100, batch: 100, gamma: 0.9, sgScale: 1, lr: { cell: 1e-3, readout: 1e-3, synthesiser: 1e-5 }, batches: 10000 },
+  toy: { cell: 'rnn', activation: 'identity', hidden: 30, batch: 10, gamma: 1, sgScale: 1, lr: TOY_FIXED_LR, epochs: 5 },
+  'line-draw': { cell: 'rnn', activation: 'identity', hidden: 30, batch: 10, gamma: 1, sgScale: 1, lr: TOY_FIXED_LR, epochs: 5 },
+  'seq-mnist': { cell: 'lstm', hidden: 30, batch: 50, gamma: 0.9, sgScale: 0.1, lr: { cell: 3e-4, readout: 3e-4, synthesiser: 3e-4 }, epochs: 50 },
+  'copy-repeat': { cell: 'lstm', hidden: 100, batch: 100, gamma: 0.9, sgScale: 1, lr: { cell: 1e-3, readout: 1e-3, synthesiser: 1e-5 }, batches: 10000 },
 };
 
 /** Toy and line-draw: batches per epoch (TASKS.md §1). */
@@ -131,6 +137,17 @@ export function sweepEntries(config: RunConfig): SweepEntry[] {
   return out;
 }
 
+/**
+ * A config written before `cell` existed (version 0.1.0 checkpoints): the task's default cell,
+ * and no activation unless that cell has one. Other configs are returned as they are.
+ */
+export function upgradeConfig(c: RunConfig): RunConfig {
+  const old = c as Partial<RunConfig> | null;
+  if (old === null || typeof old !== 'object' || old.cell !== undefined || !TASKS.includes(old.task!)) return c;
+  const cell = TASK_DEFAULTS[old.task!].cell;
+  return { ...c, cell, activation: cellDefinition(cell).options.activation ? c.activation : null };
+}
+
 /** Checks a config (from the command line or from a checkpoint); throws naming the field. */
 export function checkConfig(c: RunConfig, name = 'config'): RunConfig {
   checkOneOf(c.task, TASKS, `${name}.task`);
@@ -150,7 +167,9 @@ export function checkConfig(c: RunConfig, name = 'config'): RunConfig {
   checkInt(c.batch, `${name}.batch`, 1);
   checkInt(c.steps, `${name}.steps`, 2);
   if (typeof c.gain !== 'number' || !Number.isFinite(c.gain)) throw new Error(`${name}.gain: expected a finite number, received ${describe(c.gain)}`);
-  checkOneOf(c.activation, ACTIVATIONS, `${name}.activation`);
+  const activation = cellDefinition(c.cell, `${name}.cell`).options.activation;
+  if (activation) checkOneOf(c.activation, activation.values, `${name}.activation`);
+  else if (c.activation !== null) throw new Error(`${name}.activation: the ${c.cell} cell has no activation option, expected null, received ${describe(c.activation)}`);
   if (typeof c.plastic !== 'boolean') throw new Error(`${name}.plastic: expected a boolean, received ${describe(c.plastic)}`);
   checkInt(c.pairs, `${name}.pairs`, 1);
   if (!c.lr || typeof c.lr !== 'object') throw new Error(`${name}.lr: expected { cell, readout, synthesiser }, received ${describe(c.lr)}`);
