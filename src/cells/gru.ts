@@ -4,7 +4,8 @@ import { kernels } from '../tensor/ops.ts';
 import type { ParamGroup } from '../tensor/params.ts';
 import { sigmoid } from './activations.ts';
 import type { Cell, CellCache, CellDefinition } from './cell.ts';
-import { initUniform, zeroParams } from './init.ts';
+import { CellBase } from './base.ts';
+import { initUniform } from './init.ts';
 
 /**
  * Ψ in PyTorch's nn.GRU layout, gate blocks r, z, n. The two biases stay apart: b_hn sits
@@ -22,18 +23,22 @@ function gruShapes(I: number, H: number) {
  * Its state Jacobian (one H×H block, the gate blocks of W_hh as weights) is
  *   J_t = diag(z) + diag((h_{t−1} − n)⊙z(1−z))·W_hz + diag((1−z)(1−n²)⊙r)·W_hn
  *       + diag((1−z)(1−n²)⊙q⊙r(1−r))·W_hr.
- * A row vector v on h_t reaches the pre-activations as
- *   da_n = v⊙(1−z)(1−n²),  da_z = v⊙(h_{t−1} − n)⊙z(1−z),  da_r = da_n⊙q⊙r(1−r);
- * the input side sees [da_r, da_z, da_n] (W_ih, b_ih), the hidden side [da_r, da_z, da_n⊙r]
- * (W_hh, b_hh), and v·J_t = v⊙z + [da_r, da_z, da_n⊙r]·W_hh.
+ * With a_z, a_n, a_r those row scales, a row vector v on h_t reaches the pre-activations as
+ *   da_n = v⊙(1−z)(1−n²),  da_z = v⊙a_z,  da_r = v⊙a_r;
+ * the input side sees [da_r, da_z, da_n] (W_ih, b_ih), the hidden side [da_r, da_z, v⊙a_n]
+ * (W_hh, b_hh; da_n⊙r = v⊙a_n), and v·J_t = v⊙z + [da_r, da_z, v⊙a_n]·W_hh.
  */
 export interface GruCache extends CellCache {
-  /** gates after their nonlinearity, B×3H in order r, z, n */
-  readonly gates: Arr;
-  /** q = W_hn h_{t−1} + b_hn, B×H */
-  readonly q: Arr;
-  /** the Jacobian's row scales (filled by `jacobian`): 4 arrays of B×H, see `jacobian` */
-  readonly jscale: Arr;
+  /** z, B×H: the diagonal of J_t */
+  readonly z: Arr;
+  /** (1 − z)(1 − n²), B×H: ∂h_t/∂(n's pre-activation) */
+  readonly dn: Arr;
+  /** a_z = (h_{t−1} − n)⊙z(1−z), B×H: the row scale of W_hz in J_t */
+  readonly az: Arr;
+  /** a_n = (1−z)(1−n²)⊙r, B×H: the row scale of W_hn */
+  readonly an: Arr;
+  /** a_r = (1−z)(1−n²)⊙q⊙r(1−r), B×H: the row scale of W_hr */
+  readonly ar: Arr;
   /** scratch B×3H: input-side pre-activations, then their gradient */
   readonly gi: Arr;
   /** scratch B×3H: hidden-side pre-activations, then their gradient */
@@ -42,41 +47,36 @@ export interface GruCache extends CellCache {
   readonly u: Arr;
 }
 
-export class GruCell implements Cell<GruCache> {
+export class GruCell extends CellBase implements Cell<GruCache> {
   readonly type = 'gru';
   readonly options = {};
-  readonly stateSize: number;
-  readonly params: ParamGroup;
 
-  constructor(
-    readonly inputSize: number,
-    readonly hiddenSize: number,
-    readonly dtype: DType = 'float64',
-    params?: ParamGroup,
-  ) {
-    this.stateSize = hiddenSize;
-    this.params = params ?? zeroParams(gruShapes(inputSize, hiddenSize), dtype);
+  constructor(inputSize: number, hiddenSize: number, dtype: DType = 'float64', params?: ParamGroup) {
+    super(inputSize, hiddenSize, hiddenSize, dtype, gruShapes(inputSize, hiddenSize), params);
   }
 
   createCache(batch: number): GruCache {
-    const H = this.hiddenSize;
     const d = this.dtype;
-    const s = alloc(d, batch * H);
+    const BH = batch * this.hiddenSize;
+    const s = alloc(d, BH);
     return {
       batch,
       x: alloc(d, batch * this.inputSize),
-      sPrev: alloc(d, batch * H),
+      sPrev: alloc(d, BH),
       s,
       h: s,
-      gates: alloc(d, batch * 3 * H),
-      q: alloc(d, batch * H),
-      jscale: alloc(d, 4 * batch * H),
-      gi: alloc(d, batch * 3 * H),
-      gh: alloc(d, batch * 3 * H),
-      u: alloc(d, batch * H),
+      z: alloc(d, BH),
+      dn: alloc(d, BH),
+      az: alloc(d, BH),
+      an: alloc(d, BH),
+      ar: alloc(d, BH),
+      gi: alloc(d, 3 * BH),
+      gh: alloc(d, 3 * BH),
+      u: alloc(d, BH),
     };
   }
 
+  /** h_t, and the local derivatives every later call reads (z, dn and the Jacobian's row scales). */
   forward(x: Arr, sPrev: Arr, c: GruCache): void {
     const B = c.batch;
     const H = this.hiddenSize;
@@ -97,66 +97,45 @@ export class GruCell implements Cell<GruCache> {
         const q = c.gh[g + 2 * H + j] + bh[2 * H + j];
         const n = Math.tanh(c.gi[g + 2 * H + j] + bi[2 * H + j] + r * q);
         const at = row * H + j;
-        c.gates[g + j] = r;
-        c.gates[g + H + j] = z;
-        c.gates[g + 2 * H + j] = n;
-        c.q[at] = q;
-        c.s[at] = (1 - z) * n + z * c.sPrev[at];
+        const hPrev = c.sPrev[at];
+        const dn = (1 - z) * (1 - n * n);
+        c.s[at] = (1 - z) * n + z * hPrev;
+        c.z[at] = z;
+        c.dn[at] = dn;
+        c.az[at] = (hPrev - n) * z * (1 - z);
+        c.an[at] = dn * r;
+        c.ar[at] = dn * q * r * (1 - r);
       }
     }
   }
 
   /**
    * J_t in the structured form: one block of size H, weights = W_hh's gate blocks (0 = r,
-   * 1 = z, 2 = n), terms diag(a_z)W_hz + diag(a_n)W_hn + diag(a_r)W_hr and the diagonal diag(z),
-   * with a_z = (h_{t−1} − n)⊙z(1−z), a_n = (1−z)(1−n²)⊙r, a_r = (1−z)(1−n²)⊙q⊙r(1−r).
+   * 1 = z, 2 = n): diag(a_z)W_hz + diag(a_n)W_hn + diag(a_r)W_hr + diag(z).
    */
   jacobian(c: GruCache): Jacobian {
-    const B = c.batch;
     const H = this.hiddenSize;
-    const BH = B * H;
-    const S = c.jscale;
-    for (let row = 0; row < B; row++) {
-      const g = row * 3 * H;
-      for (let j = 0; j < H; j++) {
-        const r = c.gates[g + j];
-        const z = c.gates[g + H + j];
-        const n = c.gates[g + 2 * H + j];
-        const at = row * H + j;
-        const dn = (1 - z) * (1 - n * n);
-        S[at] = (c.sPrev[at] - n) * z * (1 - z);
-        S[BH + at] = dn * r;
-        S[2 * BH + at] = dn * c.q[at] * r * (1 - r);
-        S[3 * BH + at] = z;
-      }
-    }
-    const scale = (p: number): Arr => S.subarray(p * BH, (p + 1) * BH);
     return {
       kind: 'structured',
-      batch: B,
+      batch: c.batch,
       n: H,
       block: H,
       weights: this.params.W_hh.data,
       terms: [
-        { row: 0, col: 0, weight: 1, scale: scale(0) },
-        { row: 0, col: 0, weight: 2, scale: scale(1) },
-        { row: 0, col: 0, weight: 0, scale: scale(2) },
+        { row: 0, col: 0, weight: 1, scale: c.az },
+        { row: 0, col: 0, weight: 2, scale: c.an },
+        { row: 0, col: 0, weight: 0, scale: c.ar },
       ],
-      diagonals: [{ row: 0, col: 0, scale: scale(3) }],
+      diagonals: [{ row: 0, col: 0, scale: c.z }],
     };
   }
 
   vjpState(c: GruCache, v: Arr, out: Arr): void {
-    const H = this.hiddenSize;
+    const BH = c.batch * this.hiddenSize;
     this.gateGrads(c, v);
     // u = gh·W_hh (B×3H · 3H×H); then out = v⊙z + u, reading v before writing out (they may alias)
-    kernels().gemm(false, false, c.batch, H, 3 * H, 1, c.gh, this.params.W_hh.data, 0, c.u);
-    for (let row = 0; row < c.batch; row++) {
-      for (let j = 0; j < H; j++) {
-        const at = row * H + j;
-        out[at] = v[at] * c.gates[row * 3 * H + H + j] + c.u[at];
-      }
-    }
+    kernels().gemm(false, false, c.batch, this.hiddenSize, 3 * this.hiddenSize, 1, c.gh, this.params.W_hh.data, 0, c.u);
+    for (let i = 0; i < BH; i++) out[i] = v[i] * c.z[i] + c.u[i];
   }
 
   vjpParams(c: GruCache, v: Arr, grads: ParamGroup, scale: number): void {
@@ -180,25 +159,21 @@ export class GruCell implements Cell<GruCache> {
     out.set(dh.subarray(0, batch * this.hiddenSize));
   }
 
-  /** gi = [da_r, da_z, da_n] and gh = [da_r, da_z, da_n⊙r]: ∂(v·h_t)/∂(pre-activations), per side. */
+  /** gi = v⊙[a_r, a_z, dn] and gh = v⊙[a_r, a_z, a_n]: ∂(v·h_t)/∂(pre-activations), input and hidden side. */
   private gateGrads(c: GruCache, v: Arr): void {
     const H = this.hiddenSize;
     for (let row = 0; row < c.batch; row++) {
       const g = row * 3 * H;
       for (let j = 0; j < H; j++) {
-        const r = c.gates[g + j];
-        const z = c.gates[g + H + j];
-        const n = c.gates[g + 2 * H + j];
         const at = row * H + j;
-        const dan = v[at] * (1 - z) * (1 - n * n);
-        const daz = v[at] * (c.sPrev[at] - n) * z * (1 - z);
-        const dar = dan * c.q[at] * r * (1 - r);
+        const dar = v[at] * c.ar[at];
+        const daz = v[at] * c.az[at];
         c.gi[g + j] = dar;
         c.gi[g + H + j] = daz;
-        c.gi[g + 2 * H + j] = dan;
+        c.gi[g + 2 * H + j] = v[at] * c.dn[at];
         c.gh[g + j] = dar;
         c.gh[g + H + j] = daz;
-        c.gh[g + 2 * H + j] = dan * r;
+        c.gh[g + 2 * H + j] = v[at] * c.an[at];
       }
     }
   }

@@ -4,7 +4,8 @@ import { kernels } from '../tensor/ops.ts';
 import type { ParamGroup } from '../tensor/params.ts';
 import { sigmoid } from './activations.ts';
 import type { Cell, CellCache, CellDefinition } from './cell.ts';
-import { initUniform, zeroParams } from './init.ts';
+import { CellBase } from './base.ts';
+import { initUniform } from './init.ts';
 
 /** Ψ in PyTorch layout (nn.LSTM with one bias b = b_ih + b_hh), gate blocks i, f, g, o. */
 function lstmShapes(I: number, H: number) {
@@ -36,20 +37,12 @@ export interface LstmCache extends CellCache {
   readonly dc: Arr;
 }
 
-export class LstmCell implements Cell<LstmCache> {
+export class LstmCell extends CellBase implements Cell<LstmCache> {
   readonly type = 'lstm';
   readonly options = {};
-  readonly stateSize: number;
-  readonly params: ParamGroup;
 
-  constructor(
-    readonly inputSize: number,
-    readonly hiddenSize: number,
-    readonly dtype: DType = 'float64',
-    params?: ParamGroup,
-  ) {
-    this.stateSize = 2 * hiddenSize;
-    this.params = params ?? zeroParams(lstmShapes(inputSize, hiddenSize), dtype);
+  constructor(inputSize: number, hiddenSize: number, dtype: DType = 'float64', params?: ParamGroup) {
+    super(inputSize, hiddenSize, 2 * hiddenSize, dtype, lstmShapes(inputSize, hiddenSize), params);
   }
 
   createCache(batch: number): LstmCache {

@@ -4,7 +4,8 @@ import { kernels } from '../tensor/ops.ts';
 import type { ParamGroup } from '../tensor/params.ts';
 import { activate, activationGrad, ACTIVATIONS, type Activation } from './activations.ts';
 import type { Cell, CellCache, CellDefinition } from './cell.ts';
-import { initUniform, zeroParams } from './init.ts';
+import { CellBase } from './base.ts';
+import { initUniform } from './init.ts';
 
 /** Ψ in PyTorch layout (nn.RNN with one bias b = b_ih + b_hh). */
 function rnnShapes(I: number, H: number) {
@@ -23,22 +24,19 @@ export interface RnnCache extends CellCache {
   readonly u: Arr;
 }
 
-export class RnnCell implements Cell<RnnCache> {
+export class RnnCell extends CellBase implements Cell<RnnCache> {
   readonly type = 'rnn';
-  readonly stateSize: number;
-  readonly params: ParamGroup;
   readonly options: { readonly activation: Activation };
 
   constructor(
-    readonly inputSize: number,
-    readonly hiddenSize: number,
+    inputSize: number,
+    hiddenSize: number,
     readonly activation: Activation,
-    readonly dtype: DType = 'float64',
+    dtype: DType = 'float64',
     params?: ParamGroup,
   ) {
-    this.stateSize = hiddenSize;
+    super(inputSize, hiddenSize, hiddenSize, dtype, rnnShapes(inputSize, hiddenSize), params);
     this.options = { activation };
-    this.params = params ?? zeroParams(rnnShapes(inputSize, hiddenSize), dtype);
   }
 
   createCache(batch: number): RnnCache {
