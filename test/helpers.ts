@@ -48,6 +48,14 @@ export const caseArb = (o: { maxH?: number; maxT?: number; maxB?: number; kinds?
     targets: fc.constantFrom('all' as const, 'last' as const, 'mixed' as const),
   });
 
+/**
+ * A number uniform in [lo, hi], with the ends now and then. fast-check's fc.double spreads its
+ * draws over float64 bit patterns: in [0, 1] most fall below 1e-100 or are exactly 0 or 1, so
+ * a λ or γ drawn that way is hardly ever an ordinary value.
+ */
+export const uniformArb = (lo: number, hi: number): fc.Arbitrary<number> =>
+  fc.oneof({ arbitrary: fc.constantFrom(lo, hi), weight: 1 }, { arbitrary: fc.integer({ min: 0, max: 2 ** 30 }).map((i) => lo + ((hi - lo) * i) / 2 ** 30), weight: 4 });
+
 /** A model with random weights (and a random non-zero synthesiser) for a case. */
 export function makeModel(c: Case, dtype: DType = 'float64', synthScale = 0.3): Model {
   const m = createModel({ ...c.kind, inputSize: c.I, hiddenSize: c.H, outputSize: c.O, seed: c.seed, dtype, gain: 1.5 });

@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
-import { allParams, caseArb, forEachCell, makeBatch, makeModel, RUNS } from '../helpers.ts';
+import { allParams, caseArb, forEachCell, makeBatch, makeModel, RUNS, uniformArb } from '../helpers.ts';
 import { CELL_TYPES } from '../../src/cells/registry.ts';
 import { BpLambdaLearner } from '../../src/learners/bp-lambda.ts';
 import { DivergenceError } from '../../src/learners/learner.ts';
@@ -14,7 +14,7 @@ import { compileKernels, wasmKernelsSupported } from '../../src/tensor/wasm/load
 import { WasmBackend } from '../../src/tensor/wasm-backend.ts';
 import type { Backend } from '../../src/tensor/backend.ts';
 
-const unit = fc.double({ min: 0, max: 1, noNaN: true });
+const unit = uniformArb(0, 1);
 
 function withBackend<T>(b: Backend, f: () => T): T {
   const prev = getBackend();

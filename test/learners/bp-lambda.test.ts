@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
-import { allParams, caseArb, flat, forEachCell, groupsErr, makeBatch, makeModel, relErr, RUNS, RUNS_PER_CELL, type Case } from '../helpers.ts';
+import { allParams, caseArb, flat, forEachCell, groupsErr, makeBatch, makeModel, relErr, RUNS, RUNS_PER_CELL, uniformArb, type Case } from '../helpers.ts';
 import { BpLambdaLearner } from '../../src/learners/bp-lambda.ts';
 import { LambdaSgLearner } from '../../src/learners/lambda-sg.ts';
 import { bpttFromTrajectory } from '../../src/learners/bptt.ts';
@@ -18,8 +18,8 @@ import { Rng } from '../../src/rng.ts';
 import type { SeqBatch } from '../../src/data/batch.ts';
 import type { Arr } from '../../src/tensor/dtype.ts';
 
-const unit = fc.double({ min: 0, max: 1, noNaN: true });
-const params = fc.record({ lambda: unit, gamma: unit, sgScale: fc.double({ min: -2, max: 2, noNaN: true }), terminal: fc.boolean() });
+const unit = uniformArb(0, 1);
+const params = fc.record({ lambda: unit, gamma: unit, sgScale: uniformArb(-2, 2), terminal: fc.boolean() });
 
 /** Feeds a batch through a learner; the last step terminal or not. */
 function run(learner: Learner, batch: SeqBatch, terminal: boolean) {
