@@ -3,9 +3,9 @@
  * (cell.ts) and one entry in `CELLS` below; model JSON, createModel, Model.clone, `grads`,
  * `run`, the web page and the property tests find it here.
  */
-import type { DType } from '../tensor/dtype.ts';
+import { checkDType, type DType } from '../tensor/dtype.ts';
 import type { ParamGroup } from '../tensor/params.ts';
-import { checkOneOf, describe } from '../validate.ts';
+import { checkInt, checkOneOf, describe } from '../validate.ts';
 import type { Cell, CellDefinition, CellOptions } from './cell.ts';
 import { gruCell } from './gru.ts';
 import { lstmCell } from './lstm.ts';
@@ -63,6 +63,9 @@ export function createCell(
   at = 'cell.',
 ): Cell {
   const def = cellDefinition(spec.type, `${at}type`);
+  checkInt(spec.inputSize, `${at}inputSize`, 1);
+  checkInt(spec.hiddenSize, `${at}hiddenSize`, 1);
+  checkDType(spec.dtype, `${at}dtype`);
   const options = resolveCellOptions(def, spec.options ?? {}, at);
   if (spec.params) {
     const shapes = def.paramShapes(spec.inputSize, spec.hiddenSize);
