@@ -13,13 +13,14 @@ import { Rng } from '../src/rng.ts';
 import { setBackend, getBackend } from '../src/tensor/ops.ts';
 import type { SeqBatch } from '../src/data/batch.ts';
 import { ACTIVATIONS } from '../src/cells/activations.ts';
+import { CELL_TYPES, type CellType } from '../src/cells/registry.ts';
 import { checkOneOf, checkUnit } from '../src/validate.ts';
 import { BACKEND_NAMES, makeBackend, type BackendName } from './backends.ts';
 import type { Learner } from '../src/learners/learner.ts';
 
 export const STEP_OPTIONS: readonly OptionSpec[] = [
-  { name: 'cell', kind: 'string', default: 'lstm', help: 'rnn | lstm' },
-  { name: 'activation', kind: 'string', help: 'rnn only: identity | tanh | relu | sigmoid (default tanh)' },
+  { name: 'cell', kind: 'string', default: 'lstm', help: CELL_TYPES.join(' | ') },
+  { name: 'activation', kind: 'string', help: `cells with an activation (rnn): ${ACTIVATIONS.join(' | ')} (default: the cell's, tanh)` },
   { name: 'input', kind: 'int', default: 28, help: 'input size I' },
   { name: 'hidden', kind: 'int', default: 30, help: 'hidden size H' },
   { name: 'output', kind: 'int', default: 10, help: 'output size O' },
@@ -41,7 +42,7 @@ export const STEP_OPTIONS: readonly OptionSpec[] = [
 ];
 
 export interface StepConfig {
-  cell: 'rnn' | 'lstm';
+  cell: CellType;
   activation?: (typeof ACTIVATIONS)[number];
   input: number;
   hidden: number;
@@ -74,7 +75,7 @@ export function randomBatch(c: StepConfig, rng: Rng): SeqBatch {
 }
 
 export function makeLearner(c: StepConfig): Learner {
-  const model = createModel({ cell: c.cell, ...(c.cell === 'rnn' ? { activation: c.activation ?? 'tanh' } : {}), inputSize: c.input, hiddenSize: c.hidden, outputSize: c.output, seed: c.seed, dtype: c.dtype });
+  const model = createModel({ cell: c.cell, ...(c.activation !== undefined ? { activation: c.activation } : {}), inputSize: c.input, hiddenSize: c.hidden, outputSize: c.output, seed: c.seed, dtype: c.dtype });
   const optimizer = new Adam({ lr: 1e-4, betas: [0.9, 0.98], eps: 1e-9 });
   const loss = 'softmax-ce' as const;
   switch (c.method) {
@@ -139,7 +140,7 @@ export function parseStepArgs(argv: string[]): StepConfig | null {
     process.stdout.write(usage('npm run --silent bench -- step [options]', 'Times one full training batch of one configuration on random data.', STEP_OPTIONS) + '\n');
     return null;
   }
-  const cell = checkOneOf(opts.cell, ['rnn', 'lstm'] as const, 'bench step: --cell');
+  const cell = checkOneOf(opts.cell, CELL_TYPES, 'bench step: --cell');
   return {
     cell,
     ...(opts.activation !== undefined ? { activation: checkOneOf(opts.activation, ACTIVATIONS, 'bench step: --activation') } : {}),

@@ -13,14 +13,16 @@ export { getBackend, setBackend } from './tensor/ops.ts';
 
 export type { SeqBatch, LossKind } from './data/batch.ts';
 export { ACTIVATIONS, type Activation } from './cells/activations.ts';
-export type { Cell, CellCache } from './cells/cell.ts';
+export type { Cell, CellCache, CellDefinition, CellOption, CellOptions } from './cells/cell.ts';
+export { CELLS, CELL_TYPES, cellDefinition, cellVariants, createCell, type CellType, type CellVariant } from './cells/registry.ts';
 export { RnnCell } from './cells/rnn.ts';
 export { LstmCell } from './cells/lstm.ts';
+export { GruCell } from './cells/gru.ts';
 export { Readout } from './cells/readout.ts';
 export { lossStep } from './cells/losses.ts';
 export { Synthesiser } from './model/synthesiser.ts';
-export { Model, createModel, type ModelSpec, type ModelGroups } from './model/model.ts';
-export type { ParamGroup } from './model/params.ts';
+export { Model, createModel, type ModelSpec, type BaseModelSpec, type ModelGroups } from './model/model.ts';
+export type { ParamGroup } from './tensor/params.ts';
 
 export { traceUpdate, traceContract, tdError, traceSize } from './kernels/trace.ts';
 export { lambdaTargets } from './kernels/lambda-targets.ts';

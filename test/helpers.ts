@@ -1,19 +1,25 @@
 import fc from 'fast-check';
 import { createModel, type Model } from '../src/model/model.ts';
-import type { Activation } from '../src/cells/activations.ts';
+import { CELL_TYPES, cellVariants, type CellOptionFields, type CellType } from '../src/cells/registry.ts';
 import type { LossKind, SeqBatch } from '../src/data/batch.ts';
 import { Rng } from '../src/rng.ts';
 import { alloc, type Arr, type DType } from '../src/tensor/dtype.ts';
 import type { ModelGroups } from '../src/model/model.ts';
 
-export type CellKind = { cell: 'rnn'; activation: Activation } | { cell: 'lstm' };
-export const CELL_KINDS: CellKind[] = [
-  { cell: 'rnn', activation: 'identity' },
-  { cell: 'rnn', activation: 'tanh' },
-  { cell: 'rnn', activation: 'relu' },
-  { cell: 'rnn', activation: 'sigmoid' },
-  { cell: 'lstm' },
-];
+/** A registered cell type with one choice of its options, as createModel takes them. */
+export type CellKind = { cell: CellType } & CellOptionFields;
+/** Every registered cell under every choice of its options, from the registry: a new cell is covered without touching the tests. */
+export const CELL_KINDS: CellKind[] = cellVariants().map((v) => ({ cell: v.type, ...v.options }) as CellKind);
+
+/** The kinds of one registered cell type (the vanilla RNN: one per activation). */
+export function kindsOf(type: CellType): CellKind[] {
+  return CELL_KINDS.filter((k) => k.cell === type);
+}
+
+/** Calls `fn` once per registered cell type (e.g. to declare one property test per cell, so that none is left to chance). */
+export function forEachCell(fn: (type: CellType, kinds: CellKind[]) => void): void {
+  for (const type of CELL_TYPES) fn(type, kindsOf(type));
+}
 export const LOSSES: LossKind[] = ['mse', 'softmax-ce', 'sigmoid-bce'];
 
 export interface Case {
@@ -41,6 +47,14 @@ export const caseArb = (o: { maxH?: number; maxT?: number; maxB?: number; kinds?
     seed: fc.integer({ min: 0, max: 2 ** 31 - 1 }),
     targets: fc.constantFrom('all' as const, 'last' as const, 'mixed' as const),
   });
+
+/**
+ * A number uniform in [lo, hi], with the ends now and then. fast-check's fc.double spreads its
+ * draws over float64 bit patterns: in [0, 1] most fall below 1e-100 or are exactly 0 or 1, so
+ * a λ or γ drawn that way is hardly ever an ordinary value.
+ */
+export const uniformArb = (lo: number, hi: number): fc.Arbitrary<number> =>
+  fc.oneof({ arbitrary: fc.constantFrom(lo, hi), weight: 1 }, { arbitrary: fc.integer({ min: 0, max: 2 ** 30 }).map((i) => lo + ((hi - lo) * i) / 2 ** 30), weight: 4 });
 
 /** A model with random weights (and a random non-zero synthesiser) for a case. */
 export function makeModel(c: Case, dtype: DType = 'float64', synthScale = 0.3): Model {
@@ -116,6 +130,8 @@ export function fivePoint(f: (d: number) => number, h = 1e-4): number {
 
 /** fast-check run count, smaller under CI=true to keep the suite fast on 2 cores. */
 export const RUNS = Number(process.env.FC_RUNS ?? 40);
+/** RUNS shared among the registered cells, for the expensive properties that run once per cell. */
+export const RUNS_PER_CELL = Math.max(1, Math.ceil(RUNS / CELL_TYPES.length));
 
 /** Every parameter of a model, flattened (cell, readout, synthesiser). */
 export function allParams(m: { groups(): ModelGroups }): number[] {

@@ -3,18 +3,23 @@
  * checks, so its error messages reach the user), starts one training worker per λ, and draws
  * the live plots as inline SVG.
  */
-import { Adam, createLearner, createModel, JsBackend, Rng, setBackend, traceSize, traceUpdate, type Arr, type Jacobian } from '../../src/index.ts';
+import { Adam, CELL_TYPES, cellVariants, createLearner, createModel, JsBackend, Rng, setBackend, traceSize, traceUpdate, type Arr, type CellVariant, type Jacobian, type ModelSpec } from '../../src/index.ts';
 import { createToyTask } from '../../src/tasks/toy.ts';
 import type { BackendChoice, FromWorker, ProgressPoint, RunConfig } from './protocol.ts';
 
 const COLORS = ['#c0392b', '#e67e22', '#2471a3', '#27ae60', '#8e44ad', '#7f8c8d'];
-const MAX_HIDDEN = 64;
+/** Largest state size n: each trace holds about n³ values per example. */
+const MAX_STATE = 64;
+/** The cells offered, every registered one under every choice of its options; the paper's toy uses the linear RNN. */
+const CELL_CHOICES = cellVariants();
+const DEFAULT_CELL = 'rnn-identity';
 const MAX_T = 1000;
 const BATCH = 10;
 const SEED = 1;
 
 interface RunState {
   lambda: number;
+  cell: string;
   color: string;
   worker: Worker;
   points: ProgressPoint[];
@@ -41,7 +46,7 @@ const gpuButton = $<HTMLButtonElement>('gpucheck');
 const statusEl = $('status');
 const backendSelect = $<HTMLSelectElement>('backend');
 
-const FIELDS = ['lambdas', 'gamma', 'T', 'hidden', 'lr', 'rnnLr', 'K', 'max', 'backend'] as const;
+const FIELDS = ['lambdas', 'gamma', 'T', 'cell', 'hidden', 'lr', 'rnnLr', 'K', 'max', 'backend'] as const;
 type Field = (typeof FIELDS)[number];
 
 let phase: Phase = 'idle';
@@ -51,6 +56,24 @@ let maxSequences = 0;
 let drawPending = false;
 
 // ---------------------------------------------------------------- settings
+
+/** Fills the cell choice from the registry (value: the variant's name, e.g. "rnn-identity", "gru"). */
+function fillCellChoices(): void {
+  const select = $<HTMLSelectElement>('cell');
+  for (const v of CELL_CHOICES) {
+    const opt = document.createElement('option');
+    opt.value = v.name;
+    const options = Object.values(v.options);
+    opt.textContent = options.length ? `${v.type} (${options.join(', ')})` : v.type;
+    select.append(opt);
+  }
+  select.value = DEFAULT_CELL;
+}
+
+/** The model spec of a cell choice at the given sizes. */
+function modelSpec(cell: CellVariant, hiddenSize: number): ModelSpec {
+  return { cell: cell.type, ...cell.options, inputSize: 2, hiddenSize, outputSize: 2, seed: 0 } as ModelSpec;
+}
 
 /** Field values from the URL (?lambdas=0,1&T=20&autostart=1) override the defaults. */
 function applyUrlParams(): boolean {
@@ -89,7 +112,7 @@ function checked<T>(errors: Map<Field, string>, field: Field, check: () => T): T
  */
 function readConfigs(): { configs: RunConfig[]; errors: Map<Field, string> } {
   const errors = new Map<Field, string>();
-  const probe = () => createModel({ cell: 'rnn', activation: 'identity', inputSize: 2, hiddenSize: 2, outputSize: 2, seed: 0 });
+  const probe = () => createModel(modelSpec(CELL_CHOICES[0], 2));
   const lambdas = checked(errors, 'lambdas', () => {
     const parts = fieldValue('lambdas').split(',').map((s) => s.trim());
     if (parts.length === 0 || (parts.length === 1 && parts[0] === '')) throw new Error('λ values: expected one to six numbers in [0, 1], separated by commas');
@@ -112,10 +135,16 @@ function readConfigs(): { configs: RunConfig[]; errors: Map<Field, string> } {
     if (T > MAX_T) throw new Error(`T: this page allows at most ${MAX_T} steps, received ${T}`);
     return T;
   });
+  const cell = checked(errors, 'cell', () => {
+    const name = fieldValue('cell');
+    const v = CELL_CHOICES.find((c) => c.name === name);
+    if (!v) throw new Error(`cell: expected one of ${CELL_CHOICES.map((c) => c.name).join(', ')}, received "${name}"`);
+    return v;
+  });
   const hidden = checked(errors, 'hidden', () => {
     const hidden = parseNumber(fieldValue('hidden'), 'hidden units');
-    if (hidden > MAX_HIDDEN) throw new Error(`hidden units: this page allows at most ${MAX_HIDDEN} (each trace holds n³ values per example), received ${hidden}`);
-    createModel({ cell: 'rnn', activation: 'identity', inputSize: 2, hiddenSize: hidden, outputSize: 2, seed: 0 });
+    const n = createModel(modelSpec(cell ?? CELL_CHOICES[0], hidden)).stateSize;
+    if (n > MAX_STATE) throw new Error(`hidden units: this page allows a state of at most ${MAX_STATE} values (each trace holds n³ per example); ${hidden} hidden units give the ${cell?.type} cell ${n}`);
     return hidden;
   });
   const lr = checked(errors, 'lr', () => {
@@ -124,7 +153,7 @@ function readConfigs(): { configs: RunConfig[]; errors: Map<Field, string> } {
     return lr;
   });
   const rnnLr = checked(errors, 'rnnLr', () => {
-    const rnnLr = parseNumber(fieldValue('rnnLr'), 'RNN learning rate');
+    const rnnLr = parseNumber(fieldValue('rnnLr'), 'cell learning rate');
     new Adam({ lr: rnnLr });
     return rnnLr;
   });
@@ -139,9 +168,9 @@ function readConfigs(): { configs: RunConfig[]; errors: Map<Field, string> } {
     if (b === 'webgl2' && !webgl2Available()) throw new Error('backend: WebGL2 is not available in this browser; choose JavaScript');
     return b as BackendChoice;
   });
-  if (errors.size || lambdas === undefined) return { configs: [], errors };
+  if (errors.size || lambdas === undefined || cell === undefined) return { configs: [], errors };
   const evalEvery = Math.max(1, Math.round(max! / 150));
-  const configs = lambdas.map((lambda) => ({ lambda, gamma: gamma!, T: T!, hidden: hidden!, K: K!, batch: BATCH, lr: lr!, rnnLr: rnnLr!, backend: backend!, maxSequences: max!, evalEvery, seed: SEED }));
+  const configs = lambdas.map((lambda) => ({ lambda, gamma: gamma!, T: T!, cell: { type: cell.type, options: cell.options, name: cell.name }, hidden: hidden!, K: K!, batch: BATCH, lr: lr!, rnnLr: rnnLr!, backend: backend!, maxSequences: max!, evalEvery, seed: SEED }));
   return { configs, errors };
 }
 
@@ -205,7 +234,7 @@ function start(): void {
   maxSequences = configs[0].maxSequences;
   runs = configs.map((config, i) => {
     const worker = new Worker(new URL('./worker.js', import.meta.url), { type: 'module', name: `bp-lambda λ=${config.lambda}` });
-    const run: RunState = { lambda: config.lambda, color: COLORS[i % COLORS.length], worker, points: [], seq: 0, msPerSequence: 0, backend: config.backend, done: false };
+    const run: RunState = { lambda: config.lambda, cell: config.cell.name, color: COLORS[i % COLORS.length], worker, points: [], seq: 0, msPerSequence: 0, backend: config.backend, done: false };
     worker.onmessage = (e: MessageEvent<FromWorker>) => onWorkerMessage(run, e.data);
     worker.onerror = (e) => onWorkerMessage(run, { type: 'error', lambda: run.lambda, message: e.message || 'the worker failed to load' });
     worker.postMessage({ type: 'init', config });
@@ -359,8 +388,8 @@ interface KernelCheck {
 
 /**
  * Runs the trace update e_t = decay·J_t·e_{t−1} + ∂g(s_t)/∂θ (src/kernels/trace.ts) once with
- * the JS backend (float64) and once with the gpu.js backend in WebGL2 mode, for all three
- * Jacobian forms, and compares them (float32 tolerance).
+ * the JS backend (float64) and once with the gpu.js backend in WebGL2 mode, for a dense
+ * Jacobian and for the Jacobian of every registered cell, and compares them (float32 tolerance).
  */
 async function gpuCheck(): Promise<{ mode: string; results: KernelCheck[]; ok: boolean }> {
   const { createGpuBackend } = await import('../../src/tensor/gpu-backend.ts');
@@ -370,9 +399,9 @@ async function gpuCheck(): Promise<{ mode: string; results: KernelCheck[]; ok: b
   const B = 3;
   const H = 4;
   const rand = (len: number, scale = 1) => Float64Array.from({ length: len }, () => rng.uniform(-scale, scale));
-  // a dense Jacobian, and each cell's own Jacobian at a random state
+  // a dense Jacobian, and every registered cell's own Jacobian at a random state
   const jacobians: [string, Jacobian][] = [['dense', { kind: 'dense', batch: B, n: 2 * H, data: rand(B * 4 * H * H, 0.5) }]];
-  for (const cell of ['rnn', 'lstm'] as const) {
+  for (const cell of CELL_TYPES) {
     const model = createModel({ cell, inputSize: 3, hiddenSize: H, outputSize: 2, seed: 5 });
     const cache = model.cell.createCache(B);
     model.cell.forward(rand(B * 3), rand(B * model.stateSize), cache);
@@ -438,8 +467,10 @@ if (!webgl2Available()) {
 declare global {
   interface Window {
     bpLambdaDemo: {
-      state(): { phase: Phase; status: string; runs: { lambda: number; seq: number; done: boolean; error?: string; backend: string; points: ProgressPoint[] }[] };
+      state(): { phase: Phase; status: string; runs: { lambda: number; cell: string; seq: number; done: boolean; error?: string; backend: string; points: ProgressPoint[] }[] };
       gpuCheck: typeof gpuCheck;
+      /** the registered cell types (the GPU check covers each) */
+      cellTypes: readonly string[];
     };
   }
 }
@@ -448,11 +479,13 @@ window.bpLambdaDemo = {
   state: () => ({
     phase,
     status: statusEl.textContent ?? '',
-    runs: runs.map((r) => ({ lambda: r.lambda, seq: r.seq, done: r.done, error: r.error, backend: r.backend, points: r.points })),
+    runs: runs.map((r) => ({ lambda: r.lambda, cell: r.cell, seq: r.seq, done: r.done, error: r.error, backend: r.backend, points: r.points })),
   }),
   gpuCheck,
+  cellTypes: CELL_TYPES,
 };
 
+fillCellChoices();
 const autostart = applyUrlParams();
 draw();
 if (autostart) start();

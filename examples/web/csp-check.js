@@ -26,7 +26,7 @@ const probeViolations = violations.length;
 // 2. the core bundle loads and trains
 try {
   const lib = await import('/lib/bp-lambda.js');
-  const { Adam, Rng, createLearner, createModel, gradientAlignment, trainSequence } = lib;
+  const { Adam, CELL_TYPES, Rng, createLearner, createModel, gradientAlignment, trainSequence } = lib;
   const rng = new Rng(3);
   const T = 6;
   const B = 4;
@@ -35,7 +35,7 @@ try {
     x: Array.from({ length: T }, () => Float64Array.from({ length: B * 3 }, () => rng.uniform(-1, 1))),
     y: Array.from({ length: T }, (_, t) => (t === T - 1 ? Float64Array.from({ length: B * 2 }, () => rng.uniform(-1, 1)) : null)),
   };
-  for (const cell of ['rnn', 'lstm']) {
+  for (const cell of CELL_TYPES) {
     const model = createModel({ cell, inputSize: 3, hiddenSize: 4, outputSize: 2, seed: 1 });
     const learner = createLearner('bp-lambda', model, { loss: 'mse', lambda: 0.5, gamma: 0.9, regime: 'per-step', optimizer: new Adam({ lr: 0.01 }) });
     const W0 = Float64Array.from(model.synthesiser.params.W.data);

@@ -1,8 +1,8 @@
 // The library bundles as published (dist/browser/): the trace update on gpu.js WebGL2 vs. JS.
-import { JsBackend, Rng, setBackend, traceSize, traceUpdate } from '/lib/bp-lambda.js';
+import { CELL_TYPES, JsBackend, Rng, createModel, setBackend, traceSize, traceUpdate } from '/lib/bp-lambda.js';
 import { createGpuBackend } from '/lib/gpu-backend.js';
 
-const report = { mode: '', results: [], errors: [] };
+const report = { mode: '', cellTypes: [...CELL_TYPES], results: [], errors: [] };
 try {
   const gpu = await createGpuBackend({ mode: 'webgl2' });
   report.mode = gpu.mode;
@@ -10,14 +10,17 @@ try {
   const rng = new Rng(5);
   const rand = (len, s = 1) => Float64Array.from({ length: len }, () => rng.uniform(-s, s));
   const B = 2;
-  const n = 6;
-  const H = n / 2;
-  const jacobians = [
-    { kind: 'diag-shared', batch: B, n, d: rand(B * n), W: rand(n * n, 0.5) },
-    { kind: 'dense', batch: B, n, data: rand(B * n * n, 0.5) },
-    { kind: 'lstm', batch: B, n, A: rand(B * H * H, 0.5), C: rand(B * H * H, 0.5), D1: rand(B * H), D2: rand(B * H) },
-  ];
-  for (const J of jacobians) {
+  const H = 3;
+  // a dense Jacobian, and every registered cell's own Jacobian at a random state
+  const jacobians = [['dense', { kind: 'dense', batch: B, n: 2 * H, data: rand(B * 4 * H * H, 0.5) }]];
+  for (const cell of CELL_TYPES) {
+    const model = createModel({ cell, inputSize: 2, hiddenSize: H, outputSize: 2, seed: 3 });
+    const cache = model.cell.createCache(B);
+    model.cell.forward(rand(B * 2), rand(B * model.stateSize), cache);
+    jacobians.push([cell, model.cell.jacobian(cache)]);
+  }
+  for (const [kind, J] of jacobians) {
+    const n = J.n;
     const len = B * traceSize(n);
     const E = rand(len);
     const s = rand(B * n);
@@ -34,13 +37,13 @@ try {
       maxAbsDiff = Math.max(maxAbsDiff, Math.abs(out[i] - ref[i]));
       maxAbsRef = Math.max(maxAbsRef, Math.abs(ref[i]));
     }
-    report.results.push({ kind: J.kind, maxAbsDiff, maxAbsRef, ok: maxAbsDiff <= 1e-5 * Math.max(1, maxAbsRef) });
+    report.results.push({ kind, maxAbsDiff, maxAbsRef, ok: maxAbsDiff <= 1e-5 * Math.max(1, maxAbsRef) });
   }
   gpu.dispose();
 } catch (e) {
   report.errors.push(e instanceof Error ? `${e.name}: ${e.message}` : String(e));
 }
-report.pass = report.mode === 'webgl2' && report.errors.length === 0 && report.results.length === 3 && report.results.every((r) => r.ok);
+report.pass = report.mode === 'webgl2' && report.errors.length === 0 && report.results.length === 1 + CELL_TYPES.length && report.results.every((r) => r.ok);
 window.gpuLibReport = report;
 document.getElementById('result').textContent = `${report.pass ? 'PASS' : 'FAIL'}: ${JSON.stringify(report)}`;
 document.body.dataset.result = report.pass ? 'pass' : 'fail';

@@ -1,4 +1,5 @@
 /** Messages between the page (app.ts) and a training worker (worker.ts). */
+import type { CellType } from '../../src/index.ts';
 
 export type BackendChoice = 'js' | 'webgl2';
 
@@ -8,13 +9,15 @@ export interface RunConfig {
   gamma: number;
   /** sequence length */
   T: number;
+  /** the recurrent cell: a registered type and its options (a `cellVariants()` entry) */
+  cell: { type: CellType; options: Readonly<Record<string, string>>; name: string };
   hidden: number;
   /** number of pattern → point pairs of the toy task */
   K: number;
   batch: number;
   /** Adam learning rate of the synthesiser */
   lr: number;
-  /** Adam learning rate of the RNN and readout (0: fixed RNN, only the synthesiser learns) */
+  /** Adam learning rate of the cell and readout (0: fixed network, only the synthesiser learns) */
   rnnLr: number;
   backend: BackendChoice;
   /** stop after this many training sequences */

@@ -2,7 +2,7 @@
  * Training worker: one BP(λ) run on the toy alignment task (TASKS.md §1), online, per-step
  * regime. The page starts one worker per λ so the runs go side by side on separate cores.
  */
-import { Adam, createLearner, createModel, gradientAlignment, Rng, setBackend, trainSequence, type Learner, type Model, type SeqBatch } from '../../src/index.ts';
+import { Adam, createLearner, createModel, gradientAlignment, Rng, setBackend, trainSequence, type Learner, type Model, type ModelSpec, type SeqBatch } from '../../src/index.ts';
 import { createToyTask, type ToyTask } from '../../src/tasks/toy.ts';
 import type { FromWorker, ProgressPoint, RunConfig, ToWorker } from './protocol.ts';
 
@@ -45,7 +45,7 @@ async function init(config: RunConfig): Promise<void> {
     backendName = gpu.name;
   }
   const task = createToyTask({ seed: config.seed, K: config.K });
-  const model = createModel({ cell: 'rnn', activation: 'identity', inputSize: task.patternBits, hiddenSize: config.hidden, outputSize: task.outputSize, seed: config.seed });
+  const model = createModel({ cell: config.cell.type, ...config.cell.options, inputSize: task.patternBits, hiddenSize: config.hidden, outputSize: task.outputSize, seed: config.seed } as ModelSpec);
   const optimizer = new Adam({ lr: { cell: config.rnnLr, readout: config.rnnLr, synthesiser: config.lr } });
   const learner = createLearner('bp-lambda', model, { loss: 'mse', lambda: config.lambda, gamma: config.gamma, regime: 'per-step', optimizer });
   const evalBatch = task.batch(new Rng(config.seed + 1000), 32, config.T);

@@ -1,10 +1,16 @@
 import { alloc, type Arr, type DType } from '../tensor/dtype.ts';
 import type { Jacobian } from '../tensor/jacobian.ts';
 import { kernels } from '../tensor/ops.ts';
-import { Tensor } from '../tensor/tensor.ts';
-import type { ParamGroup } from '../model/params.ts';
+import type { ParamGroup } from '../tensor/params.ts';
 import { sigmoid } from './activations.ts';
-import type { Cell, CellCache } from './cell.ts';
+import type { Cell, CellCache, CellDefinition } from './cell.ts';
+import { CellBase } from './base.ts';
+import { initUniform } from './init.ts';
+
+/** Ψ in PyTorch layout (nn.LSTM with one bias b = b_ih + b_hh), gate blocks i, f, g, o. */
+function lstmShapes(I: number, H: number) {
+  return { W_ih: [4 * H, I], W_hh: [4 * H, H], b: [4 * H] };
+}
 
 /**
  * LSTM over the state s_t = [h_t; c_t] (gate order i, f, g, o; PyTorch layout, one bias):
@@ -31,24 +37,12 @@ export interface LstmCache extends CellCache {
   readonly dc: Arr;
 }
 
-export class LstmCell implements Cell<LstmCache> {
-  readonly type = 'lstm' as const;
-  readonly activation = null;
-  readonly stateSize: number;
-  readonly params: ParamGroup;
+export class LstmCell extends CellBase implements Cell<LstmCache> {
+  readonly type = 'lstm';
+  readonly options = {};
 
-  constructor(
-    readonly inputSize: number,
-    readonly hiddenSize: number,
-    readonly dtype: DType = 'float64',
-    params?: ParamGroup,
-  ) {
-    this.stateSize = 2 * hiddenSize;
-    this.params = params ?? {
-      W_ih: Tensor.zeros([4 * hiddenSize, inputSize], dtype),
-      W_hh: Tensor.zeros([4 * hiddenSize, hiddenSize], dtype),
-      b: Tensor.zeros([4 * hiddenSize], dtype),
-    };
+  constructor(inputSize: number, hiddenSize: number, dtype: DType = 'float64', params?: ParamGroup) {
+    super(inputSize, hiddenSize, 2 * hiddenSize, dtype, lstmShapes(inputSize, hiddenSize), params);
   }
 
   createCache(batch: number): LstmCache {
@@ -229,3 +223,14 @@ export class LstmCell implements Cell<LstmCache> {
     }
   }
 }
+
+/** The LSTM's registry entry: `{ "type": "lstm" }` in model JSON, no options. */
+export const lstmCell: CellDefinition<'lstm', Record<never, string>> = {
+  type: 'lstm',
+  description: 'LSTM over s = [h; c], gates i, f, g, o (PyTorch nn.LSTM, one bias)',
+  options: {},
+  paramShapes: lstmShapes,
+  stateSize: (H) => 2 * H,
+  create: (I, H, _o, dtype, params) => new LstmCell(I, H, dtype, params),
+  initialise: initUniform,
+};

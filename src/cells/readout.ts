@@ -1,7 +1,7 @@
 import type { Arr, DType } from '../tensor/dtype.ts';
 import { kernels } from '../tensor/ops.ts';
 import { Tensor } from '../tensor/tensor.ts';
-import type { ParamGroup } from '../model/params.ts';
+import type { ParamGroup } from '../tensor/params.ts';
 
 /** Linear readout ŷ_t = W_out h_t + b_out (W: O×H, b: O), batched over rows of h. */
 export class Readout {

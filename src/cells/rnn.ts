@@ -1,10 +1,16 @@
 import { alloc, type Arr, type DType } from '../tensor/dtype.ts';
 import type { Jacobian } from '../tensor/jacobian.ts';
 import { kernels } from '../tensor/ops.ts';
-import { Tensor } from '../tensor/tensor.ts';
-import type { ParamGroup } from '../model/params.ts';
-import { activate, activationGrad, type Activation } from './activations.ts';
-import type { Cell, CellCache } from './cell.ts';
+import type { ParamGroup } from '../tensor/params.ts';
+import { activate, activationGrad, ACTIVATIONS, type Activation } from './activations.ts';
+import type { Cell, CellCache, CellDefinition } from './cell.ts';
+import { CellBase } from './base.ts';
+import { initUniform } from './init.ts';
+
+/** Ψ in PyTorch layout (nn.RNN with one bias b = b_ih + b_hh). */
+function rnnShapes(I: number, H: number) {
+  return { W_ih: [H, I], W_hh: [H, H], b: [H] };
+}
 
 /**
  * Vanilla RNN: a_t = W_ih x_t + W_hh h_{t-1} + b, h_t = φ(a_t), s_t = h_t.
@@ -18,24 +24,19 @@ export interface RnnCache extends CellCache {
   readonly u: Arr;
 }
 
-export class RnnCell implements Cell<RnnCache> {
-  readonly type = 'rnn' as const;
-  readonly stateSize: number;
-  readonly params: ParamGroup;
+export class RnnCell extends CellBase implements Cell<RnnCache> {
+  readonly type = 'rnn';
+  readonly options: { readonly activation: Activation };
 
   constructor(
-    readonly inputSize: number,
-    readonly hiddenSize: number,
+    inputSize: number,
+    hiddenSize: number,
     readonly activation: Activation,
-    readonly dtype: DType = 'float64',
+    dtype: DType = 'float64',
     params?: ParamGroup,
   ) {
-    this.stateSize = hiddenSize;
-    this.params = params ?? {
-      W_ih: Tensor.zeros([hiddenSize, inputSize], dtype),
-      W_hh: Tensor.zeros([hiddenSize, hiddenSize], dtype),
-      b: Tensor.zeros([hiddenSize], dtype),
-    };
+    super(inputSize, hiddenSize, hiddenSize, dtype, rnnShapes(inputSize, hiddenSize), params);
+    this.options = { activation };
   }
 
   createCache(batch: number): RnnCache {
@@ -109,3 +110,14 @@ export class RnnCell implements Cell<RnnCache> {
     return c.u;
   }
 }
+
+/** The vanilla RNN's registry entry: `{ "type": "rnn", "activation": … }` in model JSON. */
+export const rnnCell: CellDefinition<'rnn', { activation: Activation }> = {
+  type: 'rnn',
+  description: 'vanilla RNN h_t = φ(W_ih x_t + W_hh h_{t−1} + b) (PyTorch nn.RNN, one bias)',
+  options: { activation: { values: ACTIVATIONS, default: 'tanh', help: `φ: ${ACTIVATIONS.join(' | ')}` } },
+  paramShapes: rnnShapes,
+  stateSize: (H) => H,
+  create: (I, H, o, dtype, params) => new RnnCell(I, H, o.activation, dtype, params),
+  initialise: initUniform,
+};

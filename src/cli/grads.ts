@@ -4,13 +4,14 @@ import { batchFromJsonText } from '../io/batch-json.ts';
 import { gradsToJson } from '../io/grads-json.ts';
 import { modelFromJsonText } from '../io/model-json.ts';
 import { writeFileAtomicSync } from '../io/atomic.ts';
+import { CELL_TYPES } from '../cells/registry.ts';
 import { createLearner, METHODS, trainSequence, type Method } from '../learners/index.ts';
 import { TRACE_COMPUTATIONS } from '../learners/eligibility-trace.ts';
 import { checkOneOf, checkUnit } from '../validate.ts';
 import { parseArgs, usage, type OptionSpec } from './args.ts';
 
 export const GRADS_OPTIONS: readonly OptionSpec[] = [
-  { name: 'model', kind: 'string', help: 'model JSON file (PyTorch layout)' },
+  { name: 'model', kind: 'string', help: `model JSON file (PyTorch layout; cell type ${CELL_TYPES.join(' | ')})` },
   { name: 'batch', kind: 'string', help: 'batch JSON file' },
   { name: 'method', kind: 'string', help: `one of ${METHODS.join(' | ')}` },
   { name: 'lambda', kind: 'number', default: 1, help: 'λ in [0, 1] (bp-lambda, lambda-sg)' },

@@ -27,6 +27,7 @@ export const SETTING_MATCHERS: Record<string, Setting> = {
   regime: { saved: (c) => c.regime },
   computation: { saved: (c) => c.computation },
   'trace-window': { saved: (c) => c.traceWindow },
+  cell: { saved: (c) => c.cell },
   hidden: { saved: (c) => c.hidden },
   batch: { saved: (c) => c.batch },
   steps: { saved: (c) => c.steps },

@@ -1,5 +1,6 @@
 import { resolve as resolvePath } from 'node:path';
 import { ACTIVATIONS, type Activation } from '../cells/activations.ts';
+import { CELL_TYPES, CELLS, cellDefinition } from '../cells/registry.ts';
 import { loadCheckpoint, type Checkpoint, type CheckpointRunOptions } from '../experiments/checkpoint.ts';
 import {
   checkConfig,
@@ -27,6 +28,8 @@ import { checkResumeSettings, resolveRunOptions } from './resume-options.ts';
 import { checkOneOf } from '../validate.ts';
 
 const per = (toy: string, mnist: string, copy: string) => `toy/line-draw ${toy}, seq-mnist ${mnist}, copy-repeat ${copy}`;
+/** The registered cells with an `activation` option and their defaults, e.g. "rnn tanh". */
+const activationDefaults = CELLS.flatMap((d) => ('activation' in d.options ? [`${d.type} ${d.options.activation.default}`] : [])).join(', ');
 
 export const RUN_OPTIONS: readonly OptionSpec[] = [
   { name: 'method', kind: 'string', default: 'bp-lambda', help: `${RUN_METHODS.join(' | ')}; a comma list runs each in turn` },
@@ -41,7 +44,8 @@ export const RUN_OPTIONS: readonly OptionSpec[] = [
   { name: 'batch', kind: 'int', help: `batch size B (default: ${per('10', '50', '100')})` },
   { name: 'steps', kind: 'int', default: 20, help: 'sequence length T (toy, line-draw)' },
   { name: 'gain', kind: 'number', default: 1, help: 'multiplies W_hh after the uniform(±1/√H) initialisation (1.6 puts the toy RNN\'s spectral radius near 0.9)' },
-  { name: 'activation', kind: 'string', default: 'identity', help: `vanilla RNN activation (toy, line-draw): ${ACTIVATIONS.join(' | ')}` },
+  { name: 'cell', kind: 'string', help: `recurrent cell: ${CELL_TYPES.join(' | ')} (default: ${per('rnn', 'lstm', 'lstm')})` },
+  { name: 'activation', kind: 'string', help: `activation of a cell that has one: ${ACTIVATIONS.join(' | ')} (default: toy/line-draw identity, otherwise the cell's own: ${activationDefaults})` },
   { name: 'fixed-rnn', kind: 'flag', help: 'toy, line-draw: only the synthesiser learns (synthesiser lr 1e-4; the default)' },
   { name: 'plastic', kind: 'flag', help: 'toy, line-draw: RNN, readout and synthesiser learn (lr 1e-3 each; the RNN rate is ours)' },
   { name: 'pairs', kind: 'int', default: 8, help: 'toy, line-draw: number of pattern → point pairs K' },
@@ -78,7 +82,7 @@ export function resolveRunConfig(task: TaskName, o: ParsedArgs, argv: readonly s
   const only = (names: string[], tasks: TaskName[]) => {
     for (const n of names) if (optionGiven(argv, n) && !tasks.includes(task)) throw new Error(`run: --${n} applies to ${tasks.join(', ')} only, not to ${task}`);
   };
-  only(['steps', 'fixed-rnn', 'plastic', 'pairs', 'activation'], ['toy', 'line-draw']);
+  only(['steps', 'fixed-rnn', 'plastic', 'pairs'], ['toy', 'line-draw']);
   only(['data', 'train-subset', 'val-subset', 'test-subset'], ['seq-mnist']);
   only(['threshold'], ['copy-repeat']);
   const methods = String(o.method)
@@ -99,8 +103,10 @@ export function resolveRunConfig(task: TaskName, o: ParsedArgs, argv: readonly s
   const traceWindow = o['trace-window'] === undefined ? null : (o['trace-window'] as number);
   if (traceWindow !== null && computation !== 'blocked') throw new Error('run: --trace-window applies to --computation blocked only');
   if (computation === 'backward' && regime !== 'per-sequence') throw new Error('run: --computation backward computes the per-sequence update only: add --regime per-sequence (fully online per-step BP(λ) always uses traces)');
-  const activation = String(o.activation);
-  if (!(ACTIVATIONS as readonly string[]).includes(activation)) throw new Error(`run: --activation: expected one of ${ACTIVATIONS.join(', ')}, received ${JSON.stringify(activation)}`);
+  const cell = checkOneOf(o.cell ?? d.cell, CELL_TYPES, 'run: --cell');
+  const activationOption = cellDefinition(cell).options.activation;
+  if (!activationOption && o.activation !== undefined) throw new Error(`run: --activation: the ${cell} cell has no activation option`);
+  const activation = activationOption ? checkOneOf(o.activation ?? d.activation ?? activationOption.default, activationOption.values, 'run: --activation') : null;
   if (o['fixed-rnn'] && o.plastic) throw new Error('run: --fixed-rnn and --plastic exclude each other');
   const plastic = toy ? o.plastic === true : true;
   if (toy && !plastic && o.lr !== undefined) throw new Error('run: --lr: with a fixed RNN only the synthesiser learns (use --synth-lr, or --plastic)');
@@ -141,7 +147,8 @@ export function resolveRunConfig(task: TaskName, o: ParsedArgs, argv: readonly s
     batch,
     steps: intOpt('steps', 2)!,
     gain: o.gain as number,
-    activation: activation as Activation,
+    cell,
+    activation: activation as Activation | null,
     plastic,
     pairs: intOpt('pairs', 1)!,
     lr,

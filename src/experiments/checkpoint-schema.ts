@@ -7,7 +7,7 @@
  */
 import { modelFromJson } from '../io/model-json.ts';
 import type { Model } from '../model/model.ts';
-import type { ParamGroup } from '../model/params.ts';
+import type { ParamGroup } from '../tensor/params.ts';
 import { Rng, type RngState } from '../rng.ts';
 import { Curriculum } from '../tasks/copy-repeat.ts';
 import { checkInt, checkNonNegative, checkOneOf, checkOptions, describe } from '../validate.ts';

@@ -3,7 +3,8 @@
  * `bp-lambda run`, the per-task defaults, and the sweep it expands into (methods × λ × seeds,
  * run one after another into the same output folder).
  */
-import { ACTIVATIONS, type Activation } from '../cells/activations.ts';
+import type { Activation } from '../cells/activations.ts';
+import { cellDefinition, type CellType } from '../cells/registry.ts';
 import { checkInt, checkOneOf, checkNonNegative, checkOptions, checkPositive, checkUnit, describe } from '../validate.ts';
 
 export const TASKS = ['toy', 'line-draw', 'seq-mnist', 'copy-repeat'] as const;
@@ -46,8 +47,10 @@ export interface RunConfig {
   steps: number;
   /** multiplies W_hh after initialisation */
   gain: number;
-  /** vanilla RNN activation (toy, line-draw) */
-  activation: Activation;
+  /** the recurrent cell, a registered type (cells/registry.ts) */
+  cell: CellType;
+  /** the cell's `activation` option where it has one (the vanilla RNN), null otherwise */
+  activation: Activation | null;
   /** toy/line-draw: whether the RNN and readout learn (false: only the synthesiser) */
   plastic: boolean;
   /** toy: number of pattern → point pairs */
@@ -76,7 +79,7 @@ export interface RunConfig {
 
 /** Every field of a RunConfig (a saved config with any other field is refused). */
 export const RUN_CONFIG_KEYS = [
-  'task', 'methods', 'lambdas', 'gamma', 'truncation', 'sgScale', 'regime', 'computation', 'traceWindow', 'hidden', 'batch', 'steps', 'gain', 'activation', 'plastic', 'pairs',
+  'task', 'cell', 'methods', 'lambdas', 'gamma', 'truncation', 'sgScale', 'regime', 'computation', 'traceWindow', 'hidden', 'batch', 'steps', 'gain', 'activation', 'plastic', 'pairs',
   'lr', 'betas', 'eps', 'batches', 'batchesPerEpoch', 'evalEvery', 'evalBatch', 'seeds', 'data', 'trainSubset', 'valSubset', 'testSubset', 'threshold',
 ] as const satisfies readonly (keyof RunConfig)[];
 // compile-time check that the list names every field
@@ -84,6 +87,9 @@ const _allKeys: Exclude<keyof RunConfig, (typeof RUN_CONFIG_KEYS)[number]> exten
 void _allKeys;
 
 export interface TaskDefaults {
+  cell: CellType;
+  /** the cell's activation where it has one (default: the cell's own default) */
+  activation?: Activation;
   hidden: number;
   batch: number;
   gamma: number;
@@ -98,10 +104,10 @@ export const TOY_FIXED_LR: GroupLr = { cell: 0, readout: 0, synthesiser: 1e-4 };
 export const TOY_PLASTIC_LR: GroupLr = { cell: 1e-3, readout: 1e-3, synthesiser: 1e-3 };
 
 export const TASK_DEFAULTS: Record<TaskName, TaskDefaults> = {
-  toy: { hidden: 30, batch: 10, gamma: 1, sgScale: 1, lr: TOY_FIXED_LR, epochs: 5 },
-  'line-draw': { hidden: 30, batch: 10, gamma: 1, sgScale: 1, lr: TOY_FIXED_LR, epochs: 5 },
-  'seq-mnist': { hidden: 30, batch: 50, gamma: 0.9, sgScale: 0.1, lr: { cell: 3e-4, readout: 3e-4, synthesiser: 3e-4 }, epochs: 50 },
-  'copy-repeat': { hidden: 100, batch: 100, gamma: 0.9, sgScale: 1, lr: { cell: 1e-3, readout: 1e-3, synthesiser: 1e-5 }, batches: 10000 },
+  toy: { cell: 'rnn', activation: 'identity', hidden: 30, batch: 10, gamma: 1, sgScale: 1, lr: TOY_FIXED_LR, epochs: 5 },
+  'line-draw': { cell: 'rnn', activation: 'identity', hidden: 30, batch: 10, gamma: 1, sgScale: 1, lr: TOY_FIXED_LR, epochs: 5 },
+  'seq-mnist': { cell: 'lstm', hidden: 30, batch: 50, gamma: 0.9, sgScale: 0.1, lr: { cell: 3e-4, readout: 3e-4, synthesiser: 3e-4 }, epochs: 50 },
+  'copy-repeat': { cell: 'lstm', hidden: 100, batch: 100, gamma: 0.9, sgScale: 1, lr: { cell: 1e-3, readout: 1e-3, synthesiser: 1e-5 }, batches: 10000 },
 };
 
 /** Toy and line-draw: batches per epoch (TASKS.md §1). */
@@ -169,7 +175,9 @@ export function checkConfig(c: RunConfig, name = 'config'): RunConfig {
   checkInt(c.batch, `${name}.batch`, 1);
   checkInt(c.steps, `${name}.steps`, 2);
   if (typeof c.gain !== 'number' || !Number.isFinite(c.gain)) throw new Error(`${name}.gain: expected a finite number, received ${describe(c.gain)}`);
-  checkOneOf(c.activation, ACTIVATIONS, `${name}.activation`);
+  const activation = cellDefinition(c.cell, `${name}.cell`).options.activation;
+  if (activation) checkOneOf(c.activation, activation.values, `${name}.activation`);
+  else if (c.activation !== null) throw new Error(`${name}.activation: the ${c.cell} cell has no activation option, expected null, received ${describe(c.activation)}`);
   if (typeof c.plastic !== 'boolean') throw new Error(`${name}.plastic: expected a boolean, received ${describe(c.plastic)}`);
   checkInt(c.pairs, `${name}.pairs`, 1);
   if (!c.lr || typeof c.lr !== 'object') throw new Error(`${name}.lr: expected { cell, readout, synthesiser }, received ${describe(c.lr)}`);

@@ -15,7 +15,7 @@ import { modelFromJson, modelToJson } from '../io/model-json.ts';
 import { trainSequence } from '../learners/index.ts';
 import { DivergenceError } from '../learners/learner.ts';
 import type { Model } from '../model/model.ts';
-import type { ParamGroup } from '../model/params.ts';
+import type { ParamGroup } from '../tensor/params.ts';
 import type { SeqBatch } from '../data/batch.ts';
 import { mnistBatch, type MnistSplits } from '../tasks/seq-mnist.ts';
 import { createProgress, type ProgressStream } from './progress.ts';

@@ -37,12 +37,11 @@ export interface TrainSource {
   curriculum?: Curriculum;
 }
 
+/** The run's model: its cell (and activation, where the cell has one) at the task's input and output sizes. */
 export function buildModel(config: RunConfig, seed: number): Model {
-  if (isToy(config.task)) {
-    return createModel({ cell: 'rnn', activation: config.activation, inputSize: 10, hiddenSize: config.hidden, outputSize: 2, seed, gain: config.gain });
-  }
-  if (config.task === 'seq-mnist') return createModel({ cell: 'lstm', inputSize: 28, hiddenSize: config.hidden, outputSize: MNIST_CLASSES, seed, gain: config.gain });
-  return createModel({ cell: 'lstm', inputSize: COPY_REPEAT_INPUT_SIZE, hiddenSize: config.hidden, outputSize: COPY_REPEAT_OUTPUT_SIZE, seed, gain: config.gain });
+  const [inputSize, outputSize] = isToy(config.task) ? [10, 2] : config.task === 'seq-mnist' ? [28, MNIST_CLASSES] : [COPY_REPEAT_INPUT_SIZE, COPY_REPEAT_OUTPUT_SIZE];
+  const options = config.activation === null ? {} : { activation: config.activation };
+  return createModel({ cell: config.cell, ...options, inputSize, hiddenSize: config.hidden, outputSize, seed, gain: config.gain });
 }
 
 /** A distinct, fixed seed derived from the run seed (evaluation batches, task tables). */

@@ -1,5 +1,5 @@
 import type { Model, ModelGroups } from '../model/model.ts';
-import type { ParamGroup } from '../model/params.ts';
+import type { ParamGroup } from '../tensor/params.ts';
 import type { Arr } from '../tensor/dtype.ts';
 import { toNestedArray } from './nested.ts';
 

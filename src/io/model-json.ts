@@ -1,62 +1,58 @@
-import { ACTIVATIONS, type Activation } from '../cells/activations.ts';
-import { LstmCell } from '../cells/lstm.ts';
 import { Readout } from '../cells/readout.ts';
-import { RnnCell } from '../cells/rnn.ts';
+import { allCellOptionNames, cellDefinition, createCell, resolveCellOptions, type CellType } from '../cells/registry.ts';
 import { Model } from '../model/model.ts';
-import type { ParamGroup } from '../model/params.ts';
+import type { ParamGroup } from '../tensor/params.ts';
 import { Synthesiser } from '../model/synthesiser.ts';
 import type { DType } from '../tensor/dtype.ts';
 import { Tensor } from '../tensor/tensor.ts';
-import { checkInt, checkOneOf, describe } from '../validate.ts';
+import { checkInt, describe } from '../validate.ts';
 import { expectObject, leadingShape, parseJsonText, readNested, toNestedArray } from './nested.ts';
 
 /**
  * Model JSON in PyTorch layout (DESIGN.md):
- * { "cell": { "type": "rnn"|"lstm", "activation"?, "inputSize", "hiddenSize", "W_ih", "W_hh", "b" },
+ * { "cell": { "type", …options, "inputSize", "hiddenSize", …parameters },
  *   "readout": { "W": [O×H], "b": [O] }, "synthesiser"?: { "W": [n×n], "b": [n] } }
- * LSTM: W_ih 4H×I, W_hh 4H×H, b 4H, gate order i, f, g, o. A missing synthesiser is zero.
+ * The cell's keys come from its registry entry (cells/registry.ts): its options (always
+ * written, required on reading) and its parameters by name and shape, e.g.
+ *   rnn:  "activation", W_ih H×I, W_hh H×H, b H
+ *   lstm: W_ih 4H×I, W_hh 4H×H, b 4H (gate order i, f, g, o)
+ *   gru:  W_ih 3H×I, W_hh 3H×H, b_ih 3H, b_hh 3H (gate order r, z, n)
+ * A missing synthesiser is zero.
  */
 export interface ModelJson {
   cell: {
-    type: 'rnn' | 'lstm';
-    activation?: Activation;
+    type: CellType;
     inputSize: number;
     hiddenSize: number;
-    W_ih: number[][];
-    W_hh: number[][];
-    b: number[];
+    /** the cell's options (strings) and parameters (nested arrays) by name */
+    [key: string]: unknown;
   };
   readout: { W: number[][]; b: number[] };
   synthesiser?: { W: number[][]; b: number[] };
 }
 
-function tensorFrom(value: unknown, shape: number[], name: string, dtype: DType): Tensor {
+function tensorFrom(value: unknown, shape: readonly number[], name: string, dtype: DType): Tensor {
   return new Tensor(shape, readNested(value, shape, name, dtype));
+}
+
+/** The cell of model JSON: its type first, then the keys that type's registry entry defines. */
+function cellFromJson(json: unknown, dtype: DType, name: string) {
+  if (json === null || typeof json !== 'object' || Array.isArray(json)) throw new Error(`${name}: expected an object, received ${describe(json)}`);
+  const def = cellDefinition((json as Record<string, unknown>).type, `${name}.type`);
+  const optionNames = allCellOptionNames();
+  const c = expectObject(json, name, { required: ['type', 'inputSize', 'hiddenSize', ...Object.keys(def.paramShapes(1, 1))], optional: optionNames });
+  const options = resolveCellOptions(def, Object.fromEntries(optionNames.filter((k) => k in c).map((k) => [k, c[k]])), `${name}.`, true);
+  const I = checkInt(c.inputSize, `${name}.inputSize`, 1);
+  const H = checkInt(c.hiddenSize, `${name}.hiddenSize`, 1);
+  const params: ParamGroup = {};
+  for (const [k, shape] of Object.entries(def.paramShapes(I, H))) params[k] = tensorFrom(c[k], shape, `${name}.${k}`, dtype);
+  return createCell({ type: def.type, inputSize: I, hiddenSize: H, options, dtype, params }, `${name}.`);
 }
 
 export function modelFromJson(json: unknown, dtype: DType = 'float64', name = 'model'): Model {
   const root = expectObject(json, name, { required: ['cell', 'readout'], optional: ['synthesiser'] });
-  const c = expectObject(root.cell, `${name}.cell`, {
-    required: ['type', 'inputSize', 'hiddenSize', 'W_ih', 'W_hh', 'b'],
-    optional: ['activation'],
-  });
-  const type = checkOneOf(c.type, ['rnn', 'lstm'] as const, `${name}.cell.type`);
-  const I = checkInt(c.inputSize, `${name}.cell.inputSize`, 1);
-  const H = checkInt(c.hiddenSize, `${name}.cell.hiddenSize`, 1);
-  const G = type === 'lstm' ? 4 * H : H;
-  const cellParams: ParamGroup = {
-    W_ih: tensorFrom(c.W_ih, [G, I], `${name}.cell.W_ih`, dtype),
-    W_hh: tensorFrom(c.W_hh, [G, H], `${name}.cell.W_hh`, dtype),
-    b: tensorFrom(c.b, [G], `${name}.cell.b`, dtype),
-  };
-  let cell;
-  if (type === 'rnn') {
-    const activation = checkOneOf(c.activation, ACTIVATIONS, `${name}.cell.activation`);
-    cell = new RnnCell(I, H, activation, dtype, cellParams);
-  } else {
-    if (c.activation !== undefined) throw new Error(`${name}.cell.activation: the LSTM has no activation option, received ${describe(c.activation)}`);
-    cell = new LstmCell(I, H, dtype, cellParams);
-  }
+  const cell = cellFromJson(root.cell, dtype, `${name}.cell`);
+  const H = cell.hiddenSize;
   const r = expectObject(root.readout, `${name}.readout`, { required: ['W', 'b'] });
   const O = leadingShape(r.W, 1)[0];
   if (O === undefined || O < 1) throw new Error(`${name}.readout.W: expected an array of shape [O, ${H}] with O ≥ 1, received ${describe(r.W)}`);
@@ -80,18 +76,10 @@ function nested(t: Tensor): never {
 
 export function modelToJson(model: Model): ModelJson {
   const { cell, readout, synthesiser } = model;
-  const out: ModelJson = {
-    cell: {
-      type: cell.type,
-      ...(cell.type === 'rnn' ? { activation: cell.activation as Activation } : {}),
-      inputSize: cell.inputSize,
-      hiddenSize: cell.hiddenSize,
-      W_ih: nested(cell.params.W_ih),
-      W_hh: nested(cell.params.W_hh),
-      b: nested(cell.params.b),
-    },
+  const params = Object.fromEntries(Object.entries(cell.params).map(([k, t]) => [k, nested(t)]));
+  return {
+    cell: { type: cell.type as CellType, ...cell.options, inputSize: cell.inputSize, hiddenSize: cell.hiddenSize, ...params },
     readout: { W: nested(readout.params.W), b: nested(readout.params.b) },
     synthesiser: { W: nested(synthesiser.params.W), b: nested(synthesiser.params.b) },
   };
-  return out;
 }

@@ -1,5 +1,5 @@
 import type { Model } from '../model/model.ts';
-import { zerosLike } from '../model/params.ts';
+import { zerosLike } from '../tensor/params.ts';
 import { checkInt, checkOptions } from '../validate.ts';
 import { bpttFromTrajectory } from './bptt.ts';
 import type { CommonOptions } from './learner.ts';

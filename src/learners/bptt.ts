@@ -1,6 +1,6 @@
 import type { SeqBatch } from '../data/batch.ts';
 import type { Model } from '../model/model.ts';
-import { zerosLike, type ParamGroup } from '../model/params.ts';
+import { zerosLike, type ParamGroup } from '../tensor/params.ts';
 import { alloc, type Arr } from '../tensor/dtype.ts';
 import { forwardTrajectory, isWindowStart, readoutGrads, type Trajectory } from './trajectory.ts';
 

@@ -1,7 +1,7 @@
 import type { Model, ModelGroups } from '../model/model.ts';
 import type { Arr } from '../tensor/dtype.ts';
 import { OptimizerDivergenceError, type GroupName, type Optimizer, type StepGrads } from '../optim/optimizer.ts';
-import { addScaled, zerosLike, type ParamGroup } from '../model/params.ts';
+import { addScaled, zerosLike, type ParamGroup } from '../tensor/params.ts';
 import { checkInt, checkOneOf, describe } from '../validate.ts';
 import { LOSS_KINDS, type LossKind } from '../data/batch.ts';
 import { checkStepArray, checkTargets } from '../data/validate-batch.ts';

@@ -1,5 +1,5 @@
 import type { Model } from '../model/model.ts';
-import { zerosLike } from '../model/params.ts';
+import { zerosLike } from '../tensor/params.ts';
 import { alloc, type Arr } from '../tensor/dtype.ts';
 import { checkFinite, checkInt, checkOptions, checkUnit } from '../validate.ts';
 import type { CommonOptions } from './learner.ts';

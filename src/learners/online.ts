@@ -1,5 +1,5 @@
 import type { Model, ModelGroups } from '../model/model.ts';
-import { zeroGroup } from '../model/params.ts';
+import { zeroGroup } from '../tensor/params.ts';
 import type { Arr } from '../tensor/dtype.ts';
 import { checkOneOf } from '../validate.ts';
 import { allocating } from '../memory.ts';

@@ -1,5 +1,5 @@
 import type { Model } from '../model/model.ts';
-import { zerosLike, type ParamGroup } from '../model/params.ts';
+import { zerosLike, type ParamGroup } from '../tensor/params.ts';
 import { alloc, type Arr } from '../tensor/dtype.ts';
 import { allocBuffer, kernels } from '../tensor/ops.ts';
 import { checkOptions } from '../validate.ts';

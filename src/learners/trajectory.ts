@@ -1,7 +1,7 @@
 import type { CellCache } from '../cells/cell.ts';
 import type { LossKind, SeqBatch } from '../data/batch.ts';
 import type { Model } from '../model/model.ts';
-import { zerosLike, type ParamGroup } from '../model/params.ts';
+import { zerosLike, type ParamGroup } from '../tensor/params.ts';
 import { alloc, type Arr } from '../tensor/dtype.ts';
 import { forwardStep } from './forward-step.ts';
 

@@ -1,12 +1,10 @@
 import type { Cell } from '../cells/cell.ts';
-import { RnnCell } from '../cells/rnn.ts';
-import { LstmCell } from '../cells/lstm.ts';
 import { Readout } from '../cells/readout.ts';
-import { ACTIVATIONS, type Activation } from '../cells/activations.ts';
+import { allCellOptionNames, cellDefinition, createCell, type CellOptionFields, type CellType } from '../cells/registry.ts';
 import { Synthesiser } from './synthesiser.ts';
 import { checkDType, type DType } from '../tensor/dtype.ts';
 import { Rng } from '../rng.ts';
-import { cloneGroup, type ParamGroup } from './params.ts';
+import { cloneGroup, type ParamGroup } from '../tensor/params.ts';
 import { checkInt, checkFinite, checkOptions } from '../validate.ts';
 
 /** The three parameter groups every learner and optimizer works with. */
@@ -54,10 +52,7 @@ export class Model {
   /** A deep copy (parameters included). */
   clone(): Model {
     const c = this.cell;
-    const cell: Cell =
-      c.type === 'rnn'
-        ? new RnnCell(c.inputSize, c.hiddenSize, c.activation as Activation, c.dtype, cloneGroup(c.params))
-        : new LstmCell(c.inputSize, c.hiddenSize, c.dtype, cloneGroup(c.params));
+    const cell = createCell({ type: c.type, inputSize: c.inputSize, hiddenSize: c.hiddenSize, options: c.options, dtype: c.dtype, params: cloneGroup(c.params) }, 'Model.clone: cell.');
     return new Model(
       cell,
       new Readout(c.hiddenSize, this.outputSize, c.dtype, cloneGroup(this.readout.params)),
@@ -66,10 +61,13 @@ export class Model {
   }
 }
 
-export interface ModelSpec {
-  cell: 'rnn' | 'lstm';
-  /** vanilla RNN only (default tanh) */
-  activation?: Activation;
+/**
+ * What createModel builds. Besides these fields, the spec holds the options of its cell under
+ * their names (the vanilla RNN's `activation`, default tanh; see cells/registry.ts).
+ */
+export interface BaseModelSpec {
+  /** a registered cell type: 'rnn' | 'lstm' | 'gru' */
+  cell: CellType;
   inputSize: number;
   hiddenSize: number;
   outputSize: number;
@@ -80,37 +78,31 @@ export interface ModelSpec {
   gain?: number;
 }
 
-const SPEC_KEYS = ['cell', 'activation', 'inputSize', 'hiddenSize', 'outputSize', 'seed', 'dtype', 'gain'] as const;
+export type ModelSpec = BaseModelSpec & CellOptionFields;
+
+const SPEC_KEYS = ['cell', 'inputSize', 'hiddenSize', 'outputSize', 'seed', 'dtype', 'gain'] as const;
 
 /**
- * A freshly initialised model: cell and readout weights uniform(±1/√H) (PyTorch's default),
- * W_hh then multiplied by `gain`; the synthesiser zero.
+ * A freshly initialised model: the cell as its definition initialises it (PyTorch's
+ * uniform(±1/√H) for every registered cell, W_hh then multiplied by `gain`), the readout
+ * uniform(±1/√H), the synthesiser zero. Throws naming the field for an unknown cell, option,
+ * size or key.
  */
 export function createModel(spec: ModelSpec): Model {
-  checkOptions(spec, SPEC_KEYS, 'createModel');
-  if (spec.cell !== 'rnn' && spec.cell !== 'lstm') throw new Error(`createModel: cell: expected "rnn" or "lstm", received ${JSON.stringify(spec.cell)}`);
+  checkOptions(spec, [...SPEC_KEYS, ...allCellOptionNames()], 'createModel');
+  const def = cellDefinition(spec.cell, 'createModel: cell');
   const I = checkInt(spec.inputSize, 'createModel: inputSize', 1);
   const H = checkInt(spec.hiddenSize, 'createModel: hiddenSize', 1);
   const O = checkInt(spec.outputSize, 'createModel: outputSize', 1);
   const seed = checkInt(spec.seed, 'createModel: seed', -(2 ** 31), 2 ** 31 - 1);
   const dtype = spec.dtype === undefined ? 'float64' : checkDType(spec.dtype, 'createModel: dtype');
   const gain = spec.gain === undefined ? 1 : checkFinite(spec.gain, 'createModel: gain');
-  const activation = spec.activation ?? 'tanh';
-  if (spec.cell === 'rnn' && !ACTIVATIONS.includes(activation)) {
-    throw new Error(`createModel: activation: expected one of ${ACTIVATIONS.join(', ')}, received ${JSON.stringify(spec.activation)}`);
-  }
-  if (spec.cell === 'lstm' && spec.activation !== undefined) {
-    throw new Error(`createModel: activation: the LSTM has fixed nonlinearities, received ${JSON.stringify(spec.activation)}`);
-  }
+  const options: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(spec)) if (!(SPEC_KEYS as readonly string[]).includes(k) && v !== undefined) options[k] = v;
+  const cell = createCell({ type: def.type, inputSize: I, hiddenSize: H, options, dtype }, 'createModel: ');
   const rng = new Rng(seed);
+  def.initialise(cell.params, H, rng, gain);
   const bound = 1 / Math.sqrt(H);
-  const cell: Cell = spec.cell === 'rnn' ? new RnnCell(I, H, activation, dtype) : new LstmCell(I, H, dtype);
-  for (const name of ['W_ih', 'W_hh', 'b']) {
-    const t = cell.params[name].data;
-    for (let i = 0; i < t.length; i++) t[i] = rng.uniform(-bound, bound);
-  }
-  const Whh = cell.params.W_hh.data;
-  for (let i = 0; i < Whh.length; i++) Whh[i] *= gain;
   const readout = new Readout(H, O, dtype);
   for (const name of ['W', 'b']) {
     const t = readout.params[name].data;

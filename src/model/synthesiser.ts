@@ -1,7 +1,7 @@
 import type { Arr, DType } from '../tensor/dtype.ts';
 import { kernels } from '../tensor/ops.ts';
 import { Tensor } from '../tensor/tensor.ts';
-import type { ParamGroup } from './params.ts';
+import type { ParamGroup } from '../tensor/params.ts';
 
 /**
  * Linear synthesiser g(s; θ) = W s + b (W: n×n, b: n), zero-initialised (MATH.md §4).

@@ -1,5 +1,5 @@
 import type { ModelGroups } from '../model/model.ts';
-import type { ParamGroup } from '../model/params.ts';
+import type { ParamGroup } from '../tensor/params.ts';
 import { NormAccumulator } from '../norms.ts';
 import { checkNonNegative, checkOptions, checkPositive, checkUnit, describe } from '../validate.ts';
 

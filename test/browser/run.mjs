@@ -124,6 +124,16 @@ test('demo page: invalid settings show the library messages, on the field, with 
   assert.match(await page.textContent('#hidden-error'), /^createModel: hiddenSize: .*2\.5/);
   assert.equal(await page.textContent('#lr-error'), 'synthesiser learning rate: expected a number, received "fast"');
   assert.equal(await page.evaluate(() => window.bpLambdaDemo.state().runs.length), 0, 'nothing started');
+
+  // the state size, not H, is what the page caps: the LSTM's is 2H
+  await page.fill('#gamma', '1');
+  await page.fill('#lr', '0.001');
+  await page.selectOption('#cell', 'lstm');
+  await page.fill('#hidden', '40');
+  await page.click('#start');
+  await page.waitForFunction(() => document.getElementById('hidden-error').textContent.includes('state'));
+  assert.equal(await page.textContent('#hidden-error'), 'hidden units: this page allows a state of at most 64 values (each trace holds n³ per example); 40 hidden units give the lstm cell 80');
+  assert.equal(await page.textContent('#gamma-error'), '');
   assert.deepEqual(errors, []);
   await page.close();
 });
@@ -132,13 +142,13 @@ test('demo page: keyboard focus order runs through every control, then the butto
   const { page } = await open('');
   await page.focus('#lambdas');
   const order = ['lambdas'];
-  for (let i = 0; i < 11; i++) {
+  for (let i = 0; i < 12; i++) {
     await page.keyboard.press('Tab');
     order.push(await page.evaluate(() => document.activeElement?.id ?? ''));
   }
   // Pause is disabled until training runs, so Tab skips it
-  assert.deepEqual(order, ['lambdas', 'gamma', 'T', 'hidden', 'lr', 'rnnLr', 'K', 'max', 'backend', 'start', 'reset', 'gpucheck']);
-  for (const id of ['lambdas', 'gamma', 'T', 'hidden', 'lr', 'rnnLr', 'K', 'max', 'backend']) {
+  assert.deepEqual(order, ['lambdas', 'gamma', 'T', 'cell', 'hidden', 'lr', 'rnnLr', 'K', 'max', 'backend', 'start', 'reset', 'gpucheck']);
+  for (const id of ['lambdas', 'gamma', 'T', 'cell', 'hidden', 'lr', 'rnnLr', 'K', 'max', 'backend']) {
     assert.equal(await page.locator(`label[for="${id}"]`).count(), 1, `#${id} has a label`);
   }
   // start, pause and reset by keyboard
@@ -163,7 +173,9 @@ test('gpu.js on WebGL2 computes the same trace update as the JS backend (float32
   const check = await page.evaluate(() => window.bpLambdaDemo.gpuCheck());
   console.log(`# gpu.js mode ${check.mode}: ${check.results.map((r) => `${r.kind} max|Δ| ${r.maxAbsDiff.toExponential(2)} (max|ref| ${r.maxAbsRef.toFixed(2)})`).join(', ')}`);
   assert.equal(check.mode, 'webgl2');
-  assert.deepEqual(check.results.map((r) => r.kind), ['dense', 'rnn', 'lstm']);
+  const cellTypes = await page.evaluate(() => window.bpLambdaDemo.cellTypes);
+  assert.ok(cellTypes.includes('gru'), `registered cells: ${cellTypes}`);
+  assert.deepEqual(check.results.map((r) => r.kind), ['dense', ...cellTypes]);
   for (const r of check.results) {
     assert.ok(r.maxAbsDiff <= 1e-5 * Math.max(1, r.maxAbsRef), `${r.kind}: max |Δ| = ${r.maxAbsDiff}`);
     assert.ok(r.maxAbsDiff > 0 || r.maxAbsRef === 0, `${r.kind}: a float32 GPU result is expected to differ slightly from float64`);
@@ -178,16 +190,18 @@ test('the published bundles: dist/browser/gpu-backend.js with gpu.js\'s browser 
   const report = await page.evaluate(() => window.gpuLibReport);
   assert.deepEqual(report.errors, []);
   assert.equal(report.mode, 'webgl2');
-  assert.deepEqual(report.results.map((r) => [r.kind, r.ok]), [['dense', true], ['rnn', true], ['lstm', true]]);
+  assert.ok(report.cellTypes.includes('gru'), `registered cells: ${report.cellTypes}`);
+  assert.deepEqual(report.results.map((r) => [r.kind, r.ok]), [['dense', true], ...report.cellTypes.map((t) => [t, true])]);
   assert.deepEqual(errors, []);
   await page.close();
 });
 
-test('demo page: training runs on the gpu.js WebGL2 backend inside a worker', async () => {
-  const { page, errors } = await open('?backend=webgl2&lambdas=0,1&hidden=6&T=6&max=12&autostart=1');
+test('demo page: a GRU trains on the gpu.js WebGL2 backend inside a worker', async () => {
+  const { page, errors } = await open('?backend=webgl2&cell=gru&lambdas=0,1&hidden=6&T=6&max=12&autostart=1');
   const state = await waitForPhase(page, ['done', 'error'], 60_000);
   assert.equal(state.phase, 'done', state.status);
   for (const r of state.runs) {
+    assert.equal(r.cell, 'gru');
     assert.equal(r.backend, 'gpujs-webgl2');
     assert.equal(r.seq, 12);
     assert.ok(r.points.every((p) => Number.isFinite(p.alignment) && Number.isFinite(p.loss) || p.seq === 0));

@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
-import { caseArb, centralDiff, makeModel, relErr, RUNS, LOSSES } from '../helpers.ts';
+import { caseArb, centralDiff, forEachCell, makeModel, relErr, RUNS, LOSSES } from '../helpers.ts';
 import { Rng } from '../../src/rng.ts';
 import { jacobianToDense } from '../../src/tensor/jacobian.ts';
 import { lossStep } from '../../src/cells/losses.ts';
@@ -32,89 +32,92 @@ function rnnPreActivations(m: Model, x: Float64Array, s: Float64Array, B: number
 }
 
 function awayFromKink(m: Model, x: Float64Array, s: Float64Array, B: number): boolean {
-  if (m.cell.activation !== 'relu') return true;
+  if (m.cell.type !== 'rnn' || m.cell.options.activation !== 'relu') return true;
   return rnnPreActivations(m, x, s, B).every((a) => Math.abs(a) > 1e-3);
 }
 
-test('J_t = ∂s_t/∂s_{t−1} matches central finite differences (RNN all activations, LSTM)', () => {
-  fc.assert(
-    fc.property(caseArb(), (c) => {
-      const m = makeModel(c);
-      const { x, sPrev } = randomInputs(m, c.B, c.seed);
-      fc.pre(awayFromKink(m, x, sPrev, c.B));
-      const n = m.stateSize;
-      const cache = m.cell.createCache(c.B);
-      m.cell.forward(x, sPrev, cache);
-      const J = jacobianToDense(m.cell.jacobian(cache), new Float64Array(c.B * n * n));
-      const fdJ = new Float64Array(c.B * n * n);
-      const probe = m.cell.createCache(c.B);
-      for (let b = 0; b < c.B; b++)
-        for (let k = 0; k < n; k++)
-          for (let i = 0; i < n; i++) {
-            fdJ[(b * n + i) * n + k] = centralDiff(
-              () => {
-                m.cell.forward(x, sPrev, probe);
-                return probe.s[b * n + i];
-              },
-              sPrev,
-              b * n + k,
-            );
-          }
-      assert.ok(relErr(J, fdJ) < 1e-6, `relative error ${relErr(J, fdJ)}`);
-    }),
-    { numRuns: RUNS },
-  );
-});
+// one property per registered cell: a new cell is covered as soon as it is registered
+forEachCell((type, kinds) => {
+  test(`J_t = ∂s_t/∂s_{t−1} matches central finite differences (${type})`, () => {
+    fc.assert(
+      fc.property(caseArb({ kinds }), (c) => {
+        const m = makeModel(c);
+        const { x, sPrev } = randomInputs(m, c.B, c.seed);
+        fc.pre(awayFromKink(m, x, sPrev, c.B));
+        const n = m.stateSize;
+        const cache = m.cell.createCache(c.B);
+        m.cell.forward(x, sPrev, cache);
+        const J = jacobianToDense(m.cell.jacobian(cache), new Float64Array(c.B * n * n));
+        const fdJ = new Float64Array(c.B * n * n);
+        const probe = m.cell.createCache(c.B);
+        for (let b = 0; b < c.B; b++)
+          for (let k = 0; k < n; k++)
+            for (let i = 0; i < n; i++) {
+              fdJ[(b * n + i) * n + k] = centralDiff(
+                () => {
+                  m.cell.forward(x, sPrev, probe);
+                  return probe.s[b * n + i];
+                },
+                sPrev,
+                b * n + k,
+              );
+            }
+        assert.ok(relErr(J, fdJ) < 1e-6, `relative error ${relErr(J, fdJ)}`);
+      }),
+      { numRuns: RUNS },
+    );
+  });
 
-test('vjpState(v) equals v·J_t with the materialised Jacobian', () => {
-  fc.assert(
-    fc.property(caseArb(), (c) => {
-      const m = makeModel(c);
-      const { x, sPrev } = randomInputs(m, c.B, c.seed);
-      const n = m.stateSize;
-      const cache = m.cell.createCache(c.B);
-      m.cell.forward(x, sPrev, cache);
-      const J = jacobianToDense(m.cell.jacobian(cache), new Float64Array(c.B * n * n));
-      const rng = new Rng(c.seed + 1);
-      const v = new Float64Array(c.B * n).map(() => rng.normal());
-      const got = new Float64Array(c.B * n);
-      m.cell.vjpState(cache, v, got);
-      const want = new Float64Array(c.B * n);
-      for (let b = 0; b < c.B; b++) for (let k = 0; k < n; k++) for (let i = 0; i < n; i++) want[b * n + k] += v[b * n + i] * J[(b * n + i) * n + k];
-      assert.ok(relErr(got, want) < 1e-12, `relative error ${relErr(got, want)}`);
-    }),
-    { numRuns: RUNS },
-  );
-});
+  test(`jacobian() and vjpState agree: vjpState(v) equals v·J_t with the materialised Jacobian (${type})`, () => {
+    fc.assert(
+      fc.property(caseArb({ kinds }), (c) => {
+        const m = makeModel(c);
+        const { x, sPrev } = randomInputs(m, c.B, c.seed);
+        const n = m.stateSize;
+        const cache = m.cell.createCache(c.B);
+        m.cell.forward(x, sPrev, cache);
+        const J = jacobianToDense(m.cell.jacobian(cache), new Float64Array(c.B * n * n));
+        const rng = new Rng(c.seed + 1);
+        const v = new Float64Array(c.B * n).map(() => rng.normal());
+        const got = new Float64Array(c.B * n);
+        m.cell.vjpState(cache, v, got);
+        const want = new Float64Array(c.B * n);
+        for (let b = 0; b < c.B; b++) for (let k = 0; k < n; k++) for (let i = 0; i < n; i++) want[b * n + k] += v[b * n + i] * J[(b * n + i) * n + k];
+        assert.ok(relErr(got, want) < 1e-12, `relative error ${relErr(got, want)}`);
+      }),
+      { numRuns: RUNS },
+    );
+  });
 
-test('vjpParams(v) equals the finite-difference gradient of Σ_b v_b·s_t (s_{t−1} held fixed)', () => {
-  fc.assert(
-    fc.property(caseArb(), fc.double({ min: 0.1, max: 3, noNaN: true }), (c, scale) => {
-      const m = makeModel(c);
-      const { x, sPrev } = randomInputs(m, c.B, c.seed);
-      fc.pre(awayFromKink(m, x, sPrev, c.B));
-      const n = m.stateSize;
-      const rng = new Rng(c.seed + 2);
-      const v = new Float64Array(c.B * n).map(() => rng.normal());
-      const cache = m.cell.createCache(c.B);
-      m.cell.forward(x, sPrev, cache);
-      const grads = Object.fromEntries(Object.entries(m.cell.params).map(([k, t]) => [k, t.clone().fill(0)]));
-      m.cell.vjpParams(cache, v, grads, scale);
-      const probe = m.cell.createCache(c.B);
-      const f = () => {
-        m.cell.forward(x, sPrev, probe);
-        let s = 0;
-        for (let i = 0; i < v.length; i++) s += v[i] * probe.s[i];
-        return scale * s;
-      };
-      for (const [k, t] of Object.entries(m.cell.params)) {
-        const fd = new Float64Array(t.size);
-        for (let i = 0; i < t.size; i++) fd[i] = centralDiff(f, t.data, i);
-        assert.ok(relErr(grads[k].data, fd) < 1e-6, `${k}: relative error ${relErr(grads[k].data, fd)}`);
-      }
-    }),
-    { numRuns: RUNS },
-  );
+  test(`vjpParams(v) equals the finite-difference gradient of Σ_b v_b·s_t, s_{t−1} held fixed (${type})`, () => {
+    fc.assert(
+      fc.property(caseArb({ kinds }), fc.double({ min: 0.1, max: 3, noNaN: true }), (c, scale) => {
+        const m = makeModel(c);
+        const { x, sPrev } = randomInputs(m, c.B, c.seed);
+        fc.pre(awayFromKink(m, x, sPrev, c.B));
+        const n = m.stateSize;
+        const rng = new Rng(c.seed + 2);
+        const v = new Float64Array(c.B * n).map(() => rng.normal());
+        const cache = m.cell.createCache(c.B);
+        m.cell.forward(x, sPrev, cache);
+        const grads = Object.fromEntries(Object.entries(m.cell.params).map(([k, t]) => [k, t.clone().fill(0)]));
+        m.cell.vjpParams(cache, v, grads, scale);
+        const probe = m.cell.createCache(c.B);
+        const f = () => {
+          m.cell.forward(x, sPrev, probe);
+          let s = 0;
+          for (let i = 0; i < v.length; i++) s += v[i] * probe.s[i];
+          return scale * s;
+        };
+        for (const [k, t] of Object.entries(m.cell.params)) {
+          const fd = new Float64Array(t.size);
+          for (let i = 0; i < t.size; i++) fd[i] = centralDiff(f, t.data, i);
+          assert.ok(relErr(grads[k].data, fd) < 1e-6, `${k}: relative error ${relErr(grads[k].data, fd)}`);
+        }
+      }),
+      { numRuns: RUNS },
+    );
+  });
 });
 
 test('loss gradients ∂ℓ/∂ŷ match finite differences for mse, softmax-ce and sigmoid-bce', () => {

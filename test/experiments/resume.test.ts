@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
-import { readFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { loadCheckpoint } from '../../src/experiments/checkpoint.ts';
 import { readJsonl } from '../../src/experiments/log.ts';
 import { runExperiment, RunStopped } from '../../src/experiments/runner.ts';
@@ -13,13 +13,19 @@ import { configFor, withoutSeconds, withTempDir } from './run-helpers.ts';
  * checkpoints, so the log holds lines past the checkpoint) then resumed into another: the logs
  * must agree bit for bit (JSON numbers round-trip exactly), apart from wall-clock seconds.
  */
-async function resumeMatches(task: TaskName, argv: string[], checkpointEvery: number, stopAfter: number, dir: string) {
+async function resumeMatches(task: TaskName, argv: string[], checkpointEvery: number, stopAfter: number, dir: string, edit?: (checkpoint: Record<string, any>) => void) {
   const config = configFor(task, argv);
   const a = join(dir, 'a');
   const b = join(dir, 'b');
   await runExperiment(config, { out: a, checkpointEvery });
   await assert.rejects(runExperiment(config, { out: b, checkpointEvery, stopAfter }), RunStopped);
   const partial = readJsonl(join(b, 'log.jsonl')).length;
+  if (edit) {
+    const file = join(b, 'checkpoint.json');
+    const json = JSON.parse(readFileSync(file, 'utf8'));
+    edit(json);
+    writeFileSync(file, JSON.stringify(json));
+  }
   const cp = loadCheckpoint(b);
   await runExperiment(cp.config, { out: b, checkpointEvery, resume: cp });
   const full = withoutSeconds(readJsonl(join(a, 'log.jsonl')));
@@ -41,7 +47,7 @@ test('resume: seq-mnist (synthetic data), stopped mid-epoch, equals the uninterr
   await resumeMatches('seq-mnist', argv, 3, 7, dir);
 }));
 
-test('resume: copy-repeat, curriculum position restored, equals the uninterrupted run', withTempDir(async (dir) => {
-  const argv = ['--method', 'bp-lambda', '--lambda', '1', '--regime', 'per-sequence', '--computation', 'backward', '--hidden', '4', '--batch', '4', '--batches', '12', '--eval-every', '4', '--eval-batch', '4', '--threshold', '1.5'];
+test('resume: copy-repeat with a GRU, curriculum position restored, equals the uninterrupted run', withTempDir(async (dir) => {
+  const argv = ['--cell', 'gru', '--method', 'bp-lambda', '--lambda', '1', '--regime', 'per-sequence', '--computation', 'backward', '--hidden', '4', '--batch', '4', '--batches', '12', '--eval-every', '4', '--eval-batch', '4', '--threshold', '1.5'];
   await resumeMatches('copy-repeat', argv, 5, 8, dir);
 }));

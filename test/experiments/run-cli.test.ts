@@ -5,7 +5,9 @@ import { join } from 'node:path';
 import { loadCheckpoint } from '../../src/experiments/checkpoint.ts';
 import { readJsonl } from '../../src/experiments/log.ts';
 import { RUN_OPTIONS } from '../../src/cli/run.ts';
-import { cli, withTempDir } from './run-helpers.ts';
+import { buildModel } from '../../src/experiments/tasks.ts';
+import { CELL_TYPES } from '../../src/cells/registry.ts';
+import { cli, configFor, withTempDir } from './run-helpers.ts';
 
 const TINY = ['--hidden', '3', '--steps', '4', '--batches', '2', '--eval-batch', '4', '--quiet'];
 
@@ -25,6 +27,9 @@ test('run CLI: option errors exit 1 with a message naming the problem', withTemp
     [['run', '--resume', join(dir, 'corrupt')], /corrupt checkpoint .*not valid JSON/],
     [['run', 'seq-mnist', '--steps', '5'], /--steps applies to toy, line-draw only/],
     [['run', 'toy', '--epochs', '1', '--batches', '3'], /--epochs or --batches, not both/],
+    [['run', 'toy', '--cell', 'lru'], /--cell: expected one of "rnn", "lstm", "gru", received "lru"/],
+    [['run', 'copy-repeat', '--cell', 'gru', '--activation', 'tanh'], /--activation: the gru cell has no activation option/],
+    [['run', 'seq-mnist', '--cell', 'rnn', '--activation', 'gelu'], /--activation: expected one of "identity", "tanh", "relu", "sigmoid", received "gelu"/],
   ];
   const results = await Promise.all(cases.map(([args]) => cli(args)));
   results.forEach((r, i) => {
@@ -34,6 +39,19 @@ test('run CLI: option errors exit 1 with a message naming the problem', withTemp
   });
 }));
 
+test('run: --cell chooses any registered cell; each task has its default; --activation applies to cells that have one', () => {
+  assert.deepEqual([configFor('toy', []).cell, configFor('toy', []).activation], ['rnn', 'identity']);
+  assert.deepEqual([configFor('copy-repeat', []).cell, configFor('copy-repeat', []).activation], ['lstm', null]);
+  assert.deepEqual([configFor('seq-mnist', ['--cell', 'rnn']).cell, configFor('seq-mnist', ['--cell', 'rnn']).activation], ['rnn', 'tanh']);
+  assert.deepEqual([configFor('line-draw', ['--cell', 'rnn', '--activation', 'relu']).activation], ['relu']);
+  for (const type of CELL_TYPES) {
+    const config = configFor('toy', ['--cell', type]);
+    const model = buildModel(config, 1);
+    assert.equal(model.cell.type, type);
+    assert.equal(model.inputSize, 10);
+  }
+});
+
 test('run CLI: --help lists every option with its default', async () => {
   const r = await cli(['run', '--help']);
   assert.equal(r.code, 0);
@@ -42,6 +60,7 @@ test('run CLI: --help lists every option with its default', async () => {
     if (o.default !== undefined) assert.match(r.stdout, new RegExp(`--${o.name}\\b.*\\(default: `));
   }
   for (const task of ['toy', 'line-draw', 'seq-mnist', 'copy-repeat']) assert.ok(r.stdout.includes(task));
+  assert.match(r.stdout, new RegExp(`--cell .*${CELL_TYPES.join(' \\| ')}`));
 });
 
 test('run CLI: a λ sweep writes one log series per λ, a summary and plots; resuming a finished run changes nothing', withTempDir(async (dir) => {

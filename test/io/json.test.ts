@@ -17,7 +17,7 @@ test('model JSON round-trip is exact (every bit of every weight)', () => {
       for (const g of ['cell', 'readout', 'synthesiser'] as const)
         for (const [k, t] of Object.entries(m.groups()[g])) assert.deepEqual(back.groups()[g][k].data, t.data);
       assert.equal(back.cell.type, m.cell.type);
-      assert.equal(back.cell.activation, m.cell.activation);
+      assert.deepEqual(back.cell.options, m.cell.options);
     }),
     { numRuns: RUNS },
   );
@@ -41,6 +41,7 @@ test('batch JSON round-trip is exact', () => {
 
 const good = () => JSON.parse(readFileSync(new URL('../fixtures/golden/rnn-tanh-mse/model.json', import.meta.url), 'utf8'));
 const goodLstm = () => JSON.parse(readFileSync(new URL('../fixtures/golden/lstm-mse/model.json', import.meta.url), 'utf8'));
+const goodGru = () => JSON.parse(readFileSync(new URL('../fixtures/golden/gru-mse/model.json', import.meta.url), 'utf8'));
 const goodBatch = () => JSON.parse(readFileSync(new URL('../fixtures/golden/rnn-tanh-mse/batch.json', import.meta.url), 'utf8'));
 
 test('invalid model JSON gives errors naming the field, the expected and the received value', () => {
@@ -50,7 +51,8 @@ test('invalid model JSON gives errors naming the field, the expected and the rec
     ['non-numeric', (m) => (m.cell.b[0] = '0.5'), /model\.cell\.b\[0\]: expected a finite number .*received "0\.5"/],
     ['NaN', (m) => (m.readout.W[0][0] = NaN), /model\.readout\.W\[0\]\[0\]: expected a finite number .*received NaN/],
     ['Infinity', (m) => (m.synthesiser.b[2] = Infinity), /model\.synthesiser\.b\[2\]: expected a finite number .*received Infinity/],
-    ['unknown cell type', (m) => (m.cell.type = 'gru'), /model\.cell\.type: expected one of "rnn", "lstm", received "gru"/],
+    ['unknown cell type', (m) => (m.cell.type = 'lru'), /model\.cell\.type: expected one of "rnn", "lstm", "gru", received "lru"/],
+    ['missing option', (m) => delete m.cell.activation, /model\.cell\.activation: expected one of "identity", "tanh", "relu", "sigmoid", received undefined/],
     ['unknown activation', (m) => (m.cell.activation = 'gelu'), /model\.cell\.activation: expected one of "identity", "tanh", "relu", "sigmoid", received "gelu"/],
     ['zero size', (m) => (m.cell.hiddenSize = 0), /model\.cell\.hiddenSize: expected an integer ≥ 1, received 0/],
     ['negative size', (m) => (m.cell.inputSize = -2), /model\.cell\.inputSize: expected an integer ≥ 1, received -2/],
@@ -69,7 +71,16 @@ test('invalid model JSON gives errors naming the field, the expected and the rec
   assert.throws(() => modelFromJson(lstm), /model\.cell\.W_hh: expected an array of shape \[12, 3\]; at this level length 12, received length 3/);
   const withAct = goodLstm();
   withAct.cell.activation = 'tanh';
-  assert.throws(() => modelFromJson(withAct), /model\.cell\.activation: the LSTM has no activation option/);
+  assert.throws(() => modelFromJson(withAct), /model\.cell\.activation: the lstm cell has no option "activation" \(it has no options\), received "tanh"/);
+  const gru = goodGru();
+  gru.cell.b = gru.cell.b_ih;
+  assert.throws(() => modelFromJson(gru), /model\.cell: unknown key "b"/, 'the GRU keeps its two biases');
+  const gruMerged = goodGru();
+  delete gruMerged.cell.b_hh;
+  assert.throws(() => modelFromJson(gruMerged), /model\.cell: missing key "b_hh"/);
+  const gruShort = goodGru();
+  gruShort.cell.b_ih.pop();
+  assert.throws(() => modelFromJson(gruShort), /model\.cell\.b_ih: expected an array of shape \[9\]; at this level length 9, received length 8/);
   assert.throws(() => modelFromJsonText('{"cell": '), /model: malformed JSON/);
   assert.throws(() => modelFromJsonText('{"cell": NaN}'), /model: malformed JSON/);
   // a missing synthesiser is zero

@@ -1,7 +1,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
-import { allParams, caseArb, makeBatch, makeModel, RUNS } from '../helpers.ts';
+import { allParams, caseArb, forEachCell, makeBatch, makeModel, RUNS, uniformArb } from '../helpers.ts';
+import { CELL_TYPES } from '../../src/cells/registry.ts';
 import { BpLambdaLearner } from '../../src/learners/bp-lambda.ts';
 import { DivergenceError } from '../../src/learners/learner.ts';
 import { maxAbsFinite, traceMagnitudeBound, traceSize, traceUpdate } from '../../src/kernels/trace.ts';
@@ -13,7 +14,7 @@ import { compileKernels, wasmKernelsSupported } from '../../src/tensor/wasm/load
 import { WasmBackend } from '../../src/tensor/wasm-backend.ts';
 import type { Backend } from '../../src/tensor/backend.ts';
 
-const unit = fc.double({ min: 0, max: 1, noNaN: true });
+const unit = uniformArb(0, 1);
 
 function withBackend<T>(b: Backend, f: () => T): T {
   const prev = getBackend();
@@ -25,26 +26,28 @@ function withBackend<T>(b: Backend, f: () => T): T {
   }
 }
 
-test('per-step BP(λ) on the wasm backend (traces in wasm memory) gives the same parameters, bit for bit, as on the JS backend', { skip: !wasmKernelsSupported() }, async () => {
-  const module = await compileKernels();
-  fc.assert(
-    fc.property(caseArb({ maxH: 10, maxT: 6 }), unit, unit, (c, lambda, gamma) => {
-      const train = (b: Backend) =>
-        withBackend(b, () => {
-          const m = makeModel(c);
-          const l = new BpLambdaLearner(m, { loss: c.loss, lambda, gamma, regime: 'per-step', optimizer: new Adam({ lr: 1e-2 }) });
-          const batch = makeBatch(c);
-          for (let rep = 0; rep < 2; rep++) {
-            l.reset(c.B);
-            for (let t = 0; t < c.T; t++) l.step(batch.x[t], batch.y[t], t === c.T - 1);
-            l.end();
-          }
-          return allParams(m);
-        });
-      assert.deepEqual(train(new WasmBackend(module)), train(new JsBackend()));
-    }),
-    { numRuns: Math.min(RUNS, 30) },
-  );
+forEachCell((type, kinds) => {
+  test(`per-step BP(λ) on the wasm backend (traces in wasm memory) gives the same parameters, bit for bit, as on the JS backend (${type})`, { skip: !wasmKernelsSupported() }, async () => {
+    const module = await compileKernels();
+    fc.assert(
+      fc.property(caseArb({ maxH: 10, maxT: 6, kinds }), unit, unit, (c, lambda, gamma) => {
+        const train = (b: Backend) =>
+          withBackend(b, () => {
+            const m = makeModel(c);
+            const l = new BpLambdaLearner(m, { loss: c.loss, lambda, gamma, regime: 'per-step', optimizer: new Adam({ lr: 1e-2 }) });
+            const batch = makeBatch(c);
+            for (let rep = 0; rep < 2; rep++) {
+              l.reset(c.B);
+              for (let t = 0; t < c.T; t++) l.step(batch.x[t], batch.y[t], t === c.T - 1);
+              l.end();
+            }
+            return allParams(m);
+          });
+        assert.deepEqual(train(new WasmBackend(module)), train(new JsBackend()));
+      }),
+      { numRuns: Math.ceil(Math.min(RUNS, 30) / CELL_TYPES.length) },
+    );
+  });
 });
 
 test('traceMagnitudeBound bounds the updated trace (and the kernel accumulators), for every Jacobian form', () => {

@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
-import { allParams, caseArb, flat, groupsErr, makeBatch, makeModel, relErr, RUNS, type Case } from '../helpers.ts';
+import { allParams, caseArb, flat, forEachCell, groupsErr, makeBatch, makeModel, relErr, RUNS, RUNS_PER_CELL, uniformArb, type Case } from '../helpers.ts';
 import { BpLambdaLearner } from '../../src/learners/bp-lambda.ts';
 import { LambdaSgLearner } from '../../src/learners/lambda-sg.ts';
 import { bpttFromTrajectory } from '../../src/learners/bptt.ts';
@@ -18,8 +18,8 @@ import { Rng } from '../../src/rng.ts';
 import type { SeqBatch } from '../../src/data/batch.ts';
 import type { Arr } from '../../src/tensor/dtype.ts';
 
-const unit = fc.double({ min: 0, max: 1, noNaN: true });
-const params = fc.record({ lambda: unit, gamma: unit, sgScale: fc.double({ min: -2, max: 2, noNaN: true }), terminal: fc.boolean() });
+const unit = uniformArb(0, 1);
+const params = fc.record({ lambda: unit, gamma: unit, sgScale: uniformArb(-2, 2), terminal: fc.boolean() });
 
 /** Feeds a batch through a learner; the last step terminal or not. */
 function run(learner: Learner, batch: SeqBatch, terminal: boolean) {
@@ -28,19 +28,21 @@ function run(learner: Learner, batch: SeqBatch, terminal: boolean) {
   return learner.end();
 }
 
-test('BP(λ) summed over a sequence equals offline λ-SG (θ, Ψ fixed), for every cell, λ, γ, σ, terminal or cut', () => {
-  fc.assert(
-    fc.property(caseArb(), params, (c, p) => {
-      const m = makeModel(c);
-      const batch = makeBatch(c);
-      const opts = { loss: c.loss, lambda: p.lambda, gamma: p.gamma, sgScale: p.sgScale };
-      const online = run(new BpLambdaLearner(m, { ...opts, regime: 'per-sequence' }), batch, p.terminal);
-      const oracle = run(new LambdaSgLearner(m, opts), batch, p.terminal);
-      assert.ok(groupsErr(online.grads, oracle.grads, undefined, 1e-12) < 1e-9, `relative error ${groupsErr(online.grads, oracle.grads, undefined, 1e-12)}`);
-      assert.ok(Math.abs(online.loss - oracle.loss) <= 1e-12 * Math.max(1, Math.abs(oracle.loss)));
-    }),
-    { numRuns: RUNS },
-  );
+forEachCell((type, kinds) => {
+  test(`BP(λ) summed over a sequence equals offline λ-SG (θ, Ψ fixed), for every λ, γ, σ, terminal or cut (${type})`, () => {
+    fc.assert(
+      fc.property(caseArb({ kinds }), params, (c, p) => {
+        const m = makeModel(c);
+        const batch = makeBatch(c);
+        const opts = { loss: c.loss, lambda: p.lambda, gamma: p.gamma, sgScale: p.sgScale };
+        const online = run(new BpLambdaLearner(m, { ...opts, regime: 'per-sequence' }), batch, p.terminal);
+        const oracle = run(new LambdaSgLearner(m, opts), batch, p.terminal);
+        assert.ok(groupsErr(online.grads, oracle.grads, undefined, 1e-12) < 1e-9, `relative error ${groupsErr(online.grads, oracle.grads, undefined, 1e-12)}`);
+        assert.ok(Math.abs(online.loss - oracle.loss) <= 1e-12 * Math.max(1, Math.abs(oracle.loss)));
+      }),
+      { numRuns: RUNS_PER_CELL },
+    );
+  });
 });
 
 test('λ = γ = 1: the BP(λ) synthesiser gradient is the regression onto the true BPTT future gradient G_t', () => {
@@ -147,28 +149,30 @@ class OracleSynthesiser extends Synthesiser {
   }
 }
 
-test('oracle synthesiser: with g(s_t) = G_t (γ = σ = 1) the BP(λ) cell gradient equals BPTT, for the LSTM too', () => {
-  fc.assert(
-    fc.property(caseArb(), (c) => {
-      const m = makeModel(c);
-      const batch = makeBatch(c);
-      const traj = forwardTrajectory(m, batch);
-      const bp = bpttFromTrajectory(m, traj);
-      const n = m.stateSize;
-      const table = new Map<string, Float64Array>();
-      for (let t = 0; t < c.T; t++)
-        for (let r = 0; r < c.B; r++) {
-          const G = new Float64Array(n);
-          for (let i = 0; i < n; i++) G[i] = bp.stateGrads[t][r * n + i] - traj.dLds[t][r * n + i];
-          table.set(Array.from(traj.caches[t].s.subarray(r * n, (r + 1) * n)).join(','), G);
-        }
-      const oracle = new Model(m.cell, m.readout, new OracleSynthesiser(n, table));
-      const res = run(new BpLambdaLearner(oracle, { loss: c.loss, lambda: 1, gamma: 1, sgScale: 1 }), batch, true);
-      for (const k of Object.keys(bp.cell)) assert.ok(relErr(res.grads.cell[k].data, bp.cell[k].data, 1e-12) < 1e-9, `${k}: ${relErr(res.grads.cell[k].data, bp.cell[k].data)}`);
-      for (const k of Object.keys(bp.readout)) assert.ok(relErr(res.grads.readout[k].data, bp.readout[k].data, 1e-12) < 1e-12);
-    }),
-    { numRuns: RUNS },
-  );
+forEachCell((type, kinds) => {
+  test(`oracle synthesiser: with g(s_t) = G_t (γ = σ = 1) the BP(λ) cell gradient equals BPTT (${type})`, () => {
+    fc.assert(
+      fc.property(caseArb({ kinds }), (c) => {
+        const m = makeModel(c);
+        const batch = makeBatch(c);
+        const traj = forwardTrajectory(m, batch);
+        const bp = bpttFromTrajectory(m, traj);
+        const n = m.stateSize;
+        const table = new Map<string, Float64Array>();
+        for (let t = 0; t < c.T; t++)
+          for (let r = 0; r < c.B; r++) {
+            const G = new Float64Array(n);
+            for (let i = 0; i < n; i++) G[i] = bp.stateGrads[t][r * n + i] - traj.dLds[t][r * n + i];
+            table.set(Array.from(traj.caches[t].s.subarray(r * n, (r + 1) * n)).join(','), G);
+          }
+        const oracle = new Model(m.cell, m.readout, new OracleSynthesiser(n, table));
+        const res = run(new BpLambdaLearner(oracle, { loss: c.loss, lambda: 1, gamma: 1, sgScale: 1 }), batch, true);
+        for (const k of Object.keys(bp.cell)) assert.ok(relErr(res.grads.cell[k].data, bp.cell[k].data, 1e-12) < 1e-9, `${k}: ${relErr(res.grads.cell[k].data, bp.cell[k].data)}`);
+        for (const k of Object.keys(bp.readout)) assert.ok(relErr(res.grads.readout[k].data, bp.readout[k].data, 1e-12) < 1e-12);
+      }),
+      { numRuns: RUNS_PER_CELL },
+    );
+  });
 });
 
 test('per-step BP(λ) approaches per-sequence BP(λ) as the learning rate α → 0 (the gap shrinks ∝ α)', () => {

@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
-import { caseArb, centralDiff, fivePoint, flat, makeBatch, makeModel, relErr, RUNS, type Case } from '../helpers.ts';
+import { caseArb, centralDiff, fivePoint, flat, forEachCell, makeBatch, makeModel, relErr, RUNS, RUNS_PER_CELL, type Case } from '../helpers.ts';
 import { bptt } from '../../src/learners/bptt.ts';
 import { forwardTrajectory } from '../../src/learners/trajectory.ts';
 import { lossStep } from '../../src/cells/losses.ts';
@@ -52,27 +52,29 @@ function minAbsPreActivation(m: Model, batch: SeqBatch): number {
 
 const reluSafe = (c: Case) => !(c.kind.cell === 'rnn' && c.kind.activation === 'relu');
 
-test('BPTT parameter gradients match finite differences of the whole loss (all cells, all losses, all target patterns)', () => {
-  fc.assert(
-    fc.property(caseArb({ maxH: 5, maxT: 6 }).filter(reluSafe), (c) => {
-      const m = makeModel(c);
-      const batch = makeBatch(c);
-      const r = bptt(m, batch);
-      assert.ok(Math.abs(r.loss - lossWithBump(m, batch)) < 1e-12 * Math.max(1, Math.abs(r.loss)));
-      const got: number[] = [];
-      const fd: number[] = [];
-      for (const [group, grads] of [['cell', r.cell], ['readout', r.readout]] as const) {
-        for (const [k, t] of Object.entries(m.groups()[group])) {
-          for (let i = 0; i < t.size; i++) {
-            got.push(grads[k].data[i]);
-            fd.push(centralDiff(() => lossWithBump(m, batch), t.data, i));
+forEachCell((type, kinds) => {
+  test(`BPTT parameter gradients match finite differences of the whole loss, all losses and target patterns (${type})`, () => {
+    fc.assert(
+      fc.property(caseArb({ maxH: 5, maxT: 6, kinds }).filter(reluSafe), (c) => {
+        const m = makeModel(c);
+        const batch = makeBatch(c);
+        const r = bptt(m, batch);
+        assert.ok(Math.abs(r.loss - lossWithBump(m, batch)) < 1e-12 * Math.max(1, Math.abs(r.loss)));
+        const got: number[] = [];
+        const fd: number[] = [];
+        for (const [group, grads] of [['cell', r.cell], ['readout', r.readout]] as const) {
+          for (const [k, t] of Object.entries(m.groups()[group])) {
+            for (let i = 0; i < t.size; i++) {
+              got.push(grads[k].data[i]);
+              fd.push(centralDiff(() => lossWithBump(m, batch), t.data, i));
+            }
           }
         }
-      }
-      assert.ok(relErr(got, fd, 1e-5 * Math.max(1, Math.abs(r.loss))) < 1e-6, `relative error ${relErr(got, fd, 1e-5 * Math.max(1, Math.abs(r.loss)))}`);
-    }),
-    { numRuns: RUNS },
-  );
+        assert.ok(relErr(got, fd, 1e-5 * Math.max(1, Math.abs(r.loss))) < 1e-6, `relative error ${relErr(got, fd, 1e-5 * Math.max(1, Math.abs(r.loss)))}`);
+      }),
+      { numRuns: RUNS_PER_CELL },
+    );
+  });
 });
 
 test('BPTT parameter gradients of the relu RNN match finite differences away from the kink', () => {
@@ -96,38 +98,42 @@ test('BPTT parameter gradients of the relu RNN match finite differences away fro
   );
 });
 
-test('BPTT state gradients are ∂(Σ_τ ℓ_τ)/∂s_t per example (finite differences, no 1/B)', () => {
-  fc.assert(
-    fc.property(caseArb({ maxH: 4, maxT: 5 }).filter(reluSafe), (c) => {
-      const m = makeModel(c);
-      const batch = makeBatch(c);
-      const r = bptt(m, batch);
-      const n = m.stateSize;
-      const fd: number[] = [];
-      for (let t = 0; t < c.T; t++) {
-        for (let i = 0; i < c.B * n; i++) {
-          fd.push(c.B * fivePoint((eps) => lossWithBump(m, batch, { t, index: i, eps })));
+forEachCell((type, kinds) => {
+  test(`BPTT state gradients are ∂(Σ_τ ℓ_τ)/∂s_t per example, finite differences, no 1/B (${type})`, () => {
+    fc.assert(
+      fc.property(caseArb({ maxH: 4, maxT: 5, kinds }).filter(reluSafe), (c) => {
+        const m = makeModel(c);
+        const batch = makeBatch(c);
+        const r = bptt(m, batch);
+        const n = m.stateSize;
+        const fd: number[] = [];
+        for (let t = 0; t < c.T; t++) {
+          for (let i = 0; i < c.B * n; i++) {
+            fd.push(c.B * fivePoint((eps) => lossWithBump(m, batch, { t, index: i, eps })));
+          }
         }
-      }
-      const got = flat(r.stateGrads);
-      assert.ok(relErr(got, fd, 1e-5 * Math.max(1, Math.abs(r.loss))) < 1e-6, `relative error ${relErr(got, fd, 1e-5 * Math.max(1, Math.abs(r.loss)))}`);
-    }),
-    { numRuns: RUNS },
-  );
+        const got = flat(r.stateGrads);
+        assert.ok(relErr(got, fd, 1e-5 * Math.max(1, Math.abs(r.loss))) < 1e-6, `relative error ${relErr(got, fd, 1e-5 * Math.max(1, Math.abs(r.loss)))}`);
+      }),
+      { numRuns: RUNS_PER_CELL },
+    );
+  });
 });
 
-test('truncated BPTT with n ≥ T equals full BPTT', () => {
-  fc.assert(
-    fc.property(caseArb(), fc.integer({ min: 0, max: 3 }), (c, extra) => {
-      const m = makeModel(c);
-      const batch = makeBatch(c);
-      const full = bptt(m, batch);
-      const trunc = bptt(m, batch, c.T + extra);
-      for (const k of Object.keys(full.cell)) assert.deepEqual(trunc.cell[k].data, full.cell[k].data);
-      assert.deepEqual(flat(trunc.stateGrads), flat(full.stateGrads));
-    }),
-    { numRuns: RUNS },
-  );
+forEachCell((type, kinds) => {
+  test(`truncated BPTT with n ≥ T equals full BPTT (${type})`, () => {
+    fc.assert(
+      fc.property(caseArb({ kinds }), fc.integer({ min: 0, max: 3 }), (c, extra) => {
+        const m = makeModel(c);
+        const batch = makeBatch(c);
+        const full = bptt(m, batch);
+        const trunc = bptt(m, batch, c.T + extra);
+        for (const k of Object.keys(full.cell)) assert.deepEqual(trunc.cell[k].data, full.cell[k].data);
+        assert.deepEqual(flat(trunc.stateGrads), flat(full.stateGrads));
+      }),
+      { numRuns: RUNS_PER_CELL },
+    );
+  });
 });
 
 test('truncated BPTT with n = 1 equals the immediate-only gradient Σ_t (∂L_t/∂s_t)(∂s_t/∂Ψ)_loc', () => {

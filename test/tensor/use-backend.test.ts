@@ -5,6 +5,7 @@ import { getBackend, setBackend } from '../../src/tensor/ops.ts';
 import { createModel } from '../../src/model/model.ts';
 import { createLearner, trainSequence } from '../../src/learners/index.ts';
 import { Rng } from '../../src/rng.ts';
+import { CELL_TYPES, type CellType } from '../../src/cells/registry.ts';
 import type { SeqBatch } from '../../src/data/batch.ts';
 
 function batch(): SeqBatch {
@@ -22,27 +23,29 @@ function batch(): SeqBatch {
   };
 }
 
-const grads = () => {
-  const m = createModel({ cell: 'lstm', inputSize: 2, hiddenSize: 5, outputSize: 2, seed: 4 });
+const grads = (cell: CellType) => {
+  const m = createModel({ cell, inputSize: 2, hiddenSize: 5, outputSize: 2, seed: 4 });
   for (const t of Object.values(m.synthesiser.params)) t.data.fill(0.05);
   return trainSequence(createLearner('bp-lambda', m, { loss: 'mse', lambda: 0.9, gamma: 0.9 }), batch()).grads;
 };
 
-test('useBackend switches every learner to the chosen backend and back; BP(λ) gradients agree with the JS backend', async () => {
+test('useBackend switches every learner to the chosen backend and back; BP(λ) gradients agree with the JS backend for every cell', async () => {
   const original = getBackend();
-  const want = grads();
+  const want = CELL_TYPES.map(grads);
   for (const name of ['wasm', 'workers', 'js'] as const) {
     const previous = await useBackend(name);
     const active = getBackend();
     try {
       assert.equal(previous, original);
       assert.notEqual(active, original);
-      const got = grads();
-      for (const g of ['cell', 'readout', 'synthesiser'] as const)
-        for (const [k, t] of Object.entries(want[g])) {
-          const a = got[g][k].data;
-          for (let i = 0; i < a.length; i++) assert.ok(Math.abs(a[i] - t.data[i]) <= 1e-12 * Math.max(1, Math.abs(t.data[i])), `${name} ${g}.${k}[${i}]`);
-        }
+      CELL_TYPES.forEach((cell, c) => {
+        const got = grads(cell);
+        for (const g of ['cell', 'readout', 'synthesiser'] as const)
+          for (const [k, t] of Object.entries(want[c][g])) {
+            const a = got[g][k].data;
+            for (let i = 0; i < a.length; i++) assert.ok(Math.abs(a[i] - t.data[i]) <= 1e-12 * Math.max(1, Math.abs(t.data[i])), `${name} ${cell} ${g}.${k}[${i}]`);
+          }
+      });
     } finally {
       setBackend(previous);
       (active as { dispose?: () => void }).dispose?.();

@@ -1,5 +1,5 @@
-import { Tensor } from '../tensor/tensor.ts';
-import type { DType } from '../tensor/dtype.ts';
+import { Tensor } from './tensor.ts';
+import type { DType } from './dtype.ts';
 
 /** A named group of parameter tensors (e.g. a cell's W_ih, W_hh, b). */
 export type ParamGroup = Record<string, Tensor>;

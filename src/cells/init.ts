@@ -1,0 +1,22 @@
+import type { Rng } from '../rng.ts';
+import type { DType } from '../tensor/dtype.ts';
+import type { ParamGroup } from '../tensor/params.ts';
+import { Tensor } from '../tensor/tensor.ts';
+
+/** Zero tensors named and shaped as `shapes` (a definition's `paramShapes`). */
+export function zeroParams(shapes: Readonly<Record<string, readonly number[]>>, dtype: DType): ParamGroup {
+  const out: ParamGroup = {};
+  for (const [name, shape] of Object.entries(shapes)) out[name] = Tensor.zeros(shape, dtype);
+  return out;
+}
+
+/**
+ * PyTorch's initialisation of nn.RNN, nn.LSTM and nn.GRU: every parameter uniform(−1/√H, 1/√H),
+ * drawn tensor by tensor in the group's order; then W_hh multiplied by `gain`.
+ */
+export function initUniform(params: ParamGroup, hiddenSize: number, rng: Rng, gain: number): void {
+  const bound = 1 / Math.sqrt(hiddenSize);
+  for (const t of Object.values(params)) for (let i = 0; i < t.data.length; i++) t.data[i] = rng.uniform(-bound, bound);
+  const Whh = params.W_hh.data;
+  for (let i = 0; i < Whh.length; i++) Whh[i] *= gain;
+}
