@@ -59,15 +59,21 @@ export const RUN_OPTIONS: readonly OptionSpec[] = [
   { name: 'out', kind: 'string', help: 'run folder for log.jsonl, summary.json, *.svg, checkpoint.json (default: runs/TASK)' },
   { name: 'resume', kind: 'string', help: 'continue the run in this folder from its checkpoint (settings come from the checkpoint)' },
   { name: 'checkpoint-every', kind: 'int', default: 100, help: 'write DIR/checkpoint.json atomically every this many batches' },
-  { name: 'backend', kind: 'string', default: 'js', help: 'kernels: js | wasm | workers (float64 results are bit-identical; wasm and workers run the O(n⁴) traces several times faster)' },
-  { name: 'quiet', kind: 'flag', help: 'print only the final table' },
+  { name: 'backend', kind: 'string', default: 'auto', help: 'kernels: auto (wasm where WebAssembly SIMD runs, else js) | js | wasm | workers (float64 results are bit-identical; wasm and workers run the O(n⁴) traces several times faster than js)' },
+  { name: 'quiet', kind: 'flag', help: 'print only the final table (no start line, duration estimate or per-evaluation lines)' },
   { name: 'help', kind: 'flag', help: 'show this help' },
 ];
+
+/** --backend values; 'auto' picks the fastest single-threaded kernels available (wasm, else js). */
+export const RUN_BACKENDS = ['auto', 'js', 'wasm', 'workers'] as const;
 
 const SUMMARY =
   'Trains on one of the paper\'s experiments and writes DIR/log.jsonl (one line per evaluation),\n' +
   'DIR/summary.json and SVG plots. List-valued options (--method, --lambda, --seeds) run one after\n' +
-  'another into the same folder. Adam with β = (0.9, 0.98), ε = 1e-9 (the paper\'s code).';
+  'another into the same folder. Adam with β = (0.9, 0.98), ε = 1e-9 (the paper\'s code).\n' +
+  'Prints a start line (what runs, the backend, a duration estimate from timing two batches of each\n' +
+  'method and λ) and one line per evaluation, to a terminal or not; on a terminal, also a live\n' +
+  'progress line on stderr.';
 
 /** Options that choose what to train; not allowed with --resume (the checkpoint holds them). */
 const SETTING_OPTIONS = RUN_OPTIONS.map((o) => o.name).filter((n) => !['out', 'resume', 'checkpoint-every', 'backend', 'quiet', 'help'].includes(n));
@@ -200,8 +206,9 @@ export async function runRun(argv: readonly string[], write: (text: string) => v
   const print = quiet ? undefined : (line: string) => write(line + '\n');
   const checkpointEvery = opts['checkpoint-every'] as number;
   if (!Number.isInteger(checkpointEvery) || checkpointEvery < 0) throw new Error(`run: --checkpoint-every: expected an integer ≥ 0, received ${checkpointEvery}`);
-  const backendName = checkOneOf(opts.backend, ['js', 'wasm', 'workers'] as const, 'run: --backend');
-  const previous = backendName === 'js' ? null : await useBackend(backendName);
+  const backendName = checkOneOf(opts.backend, RUN_BACKENDS, 'run: --backend');
+  // auto: the wasm backend, which is the pure-JS one where WebAssembly SIMD is unavailable
+  const previous = backendName === 'js' ? null : await useBackend(backendName === 'auto' ? 'wasm' : backendName);
   try {
     write(summaryTable(await runOrResume(opts, positional, argv, checkpointEvery, print)));
   } finally {

@@ -19,6 +19,8 @@ import type { ParamGroup } from '../model/params.ts';
 import type { SeqBatch } from '../data/batch.ts';
 import { mnistBatch, type MnistSplits } from '../tasks/seq-mnist.ts';
 import { createProgress, type ProgressStream } from './progress.ts';
+import { describeStart, estimateRun } from './estimate.ts';
+import { getBackend } from '../tensor/ops.ts';
 import { checkpointPath, saveCheckpoint, CHECKPOINT_FORMAT, CHECKPOINT_VERSION, type Checkpoint } from './checkpoint.ts';
 import { isToy, sweepEntries, type RunConfig, type SweepEntry } from './config.ts';
 import { bitsPerEntry, evalAlignment, evalClassifier, evalLoss } from './evaluate.ts';
@@ -37,7 +39,11 @@ export interface RunOptions {
   resume?: Checkpoint;
   /** progress line (drawn only on a TTY; default process.stderr) */
   progress?: ProgressStream;
-  /** one-line messages (entry results, curriculum advances); default: none */
+  /**
+   * one-line messages, TTY or not: a start line (what runs, the backend, a measured duration
+   * estimate: see estimate.ts), one line per evaluation (with the progress and ETA of the
+   * whole sweep), curriculum advances; default: none (and no estimate)
+   */
   print?: (line: string) => void;
   /** stop after this many batches of the whole sweep (tests of resume); the checkpoint stays */
   stopAfter?: number;
@@ -70,10 +76,18 @@ export async function runExperiment(config: RunConfig, opts: RunOptions): Promis
   const print = opts.print ?? (() => {});
   const data: MnistSplits | null = config.task === 'seq-mnist' ? await loadMnistSplits(config) : null;
   const total = entries.length * config.batches;
-  const progress = createProgress({ total, label: `${config.task}`, ...(opts.progress ? { stream: opts.progress } : {}) });
   const startEntry = cp ? cp.entry : 0;
   let globalDone = startEntry * config.batches + (cp && cp.entry < entries.length ? cp.batch : 0);
-  if (globalDone > 0) progress.tick(Math.min(globalDone, total));
+  if (opts.print && startEntry < entries.length) {
+    const left = entries.slice(startEntry).map((entry, k) => ({ entry, batchesDone: k === 0 && cp ? cp.batch : 0 }));
+    print(describeStart(config, entries, left, estimateRun(config, data, LOSS_OF[config.task], left), getBackend().name, out));
+  }
+  const progress = createProgress({ total, initial: Math.min(globalDone, total), label: `${config.task}`, ...(opts.progress ? { stream: opts.progress } : {}) });
+  /** A message line: the live progress line (TTY) is cleared first and redrawn at the next tick. */
+  const say = (line: string) => {
+    progress.clear();
+    print(line);
+  };
   let lastCheckpoint = cp ? `entry ${cp.entry + 1}/${entries.length}, batch ${cp.batch}` : null;
 
   const checkpoint = (state: Omit<Checkpoint, 'format' | 'version' | 'config' | 'logOffset'>) => {
@@ -157,6 +171,7 @@ export async function runExperiment(config: RunConfig, opts: RunOptions): Promis
         trainCount = 0;
         rec.seconds = elapsed();
         log.append(rec);
+        say(`[${progress.status()}] ${describeEval(rec)}`);
         return rec;
       };
 
@@ -192,17 +207,14 @@ export async function runExperiment(config: RunConfig, opts: RunOptions): Promis
           trainCount++;
           if (cur.observe(batch - 1, bits)) {
             log.append({ type: 'advance', ...base, batch, bits, fromN: N, fromR: R, N: cur.N, R: cur.R, T: cur.T, seconds: elapsed() });
-            print(`${entry.series}: batch ${batch}: curriculum advanced to N=${cur.N} R=${cur.R} T=${cur.T}`);
+            say(`${entry.series}: batch ${batch}: curriculum advanced to N=${cur.N} R=${cur.R} T=${cur.T}`);
           }
         } else {
           trainSum += loss;
           trainCount++;
         }
         progress.tick(1, entry.series);
-        if (batch % config.evalEvery === 0 || batch === config.batches) {
-          const rec = evaluate();
-          if (batch === config.batches) print(describeEval(rec));
-        }
+        if (batch % config.evalEvery === 0 || batch === config.batches) evaluate();
         if (opts.checkpointEvery > 0 && batch % opts.checkpointEvery === 0 && batch < config.batches) {
           checkpoint({ entry: i, batch, model: modelToJson(model), optimizer: optimizer.getState(), source: source.getState(), trainLoss: { sum: trainSum, count: trainCount }, seconds: elapsed() });
         }
