@@ -182,7 +182,8 @@ function main() {
   try {
     if (from !== 'git') {
       console.log('npm pack (runs the prepare script: the build)');
-      const packed = JSON.parse(run('npm', ['pack', '--json', '--pack-destination', base], root));
+      const output = run('npm', ['pack', '--json', '--pack-destination', base], root);
+      const packed = JSON.parse(output.slice(output.search(/^\[\s*\{/m))); // the build's own lines come first
       const tarball = join(base, packed[0].filename);
       console.log(`  ${packed[0].filename}: ${packed[0].entryCount} files, ${(packed[0].size / 1024).toFixed(0)} kB`);
       failures.push(...checkConsumer(base, 'tarball', tarball));
