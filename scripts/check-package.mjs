@@ -11,7 +11,8 @@
  *      then the README's TypeScript examples (each `## ` section's ```ts blocks as one module,
  *      after a prelude declaring the names they leave free), with @types/ndarray installed for the
  *      example that builds an ndarray itself; each with TypeScript 5.0 and 5.9, strict, without
- *      skipLibCheck, under moduleResolution nodenext, bundler and node10.
+ *      skipLibCheck, under moduleResolution nodenext, bundler and node10 (esModuleInterop, as
+ *      `tsc --init` sets it: the examples default-import ndarray, a CommonJS package).
  * Needs the npm registry (typescript@5.0, typescript@5.9, ndarray, ndarray-ops, @types/ndarray).
  * Usage: node scripts/check-package.mjs [--from tarball|git|both] [--keep]
  */
@@ -94,7 +95,7 @@ function slug(s) {
 }
 
 function tsconfig(moduleResolution, module, files) {
-  return JSON.stringify({ compilerOptions: { target: 'ES2022', module, moduleResolution, strict: true, noEmit: true, skipLibCheck: false, types: [], lib: ['ES2022', 'DOM'] }, files }, null, 2);
+  return JSON.stringify({ compilerOptions: { target: 'ES2022', module, moduleResolution, strict: true, esModuleInterop: true, noEmit: true, skipLibCheck: false, types: [], lib: ['ES2022', 'DOM'] }, files }, null, 2);
 }
 
 /** Type-checks `files` in `dir` with every TypeScript and resolution; returns the failures. */
@@ -148,7 +149,8 @@ function checkConsumer(base, label, spec) {
     if (!existsSync(join(installed, f))) failures.push(`${label}: the package lacks ${f}`);
   }
   console.log(`  ${failures.length ? 'FAIL' : 'ok  '} contents: dist/, README.md, LICENSE, CHANGELOG.md`);
-  const version = run('npx', ['--no', 'bp-lambda', '--version'], dir).trim();
+  // exactly the command a user types (npx passes the options after the command name on to it)
+  const version = run('npx', ['bp-lambda', '--version'], dir).trim();
   if (version !== pkg.version) failures.push(`${label}: npx bp-lambda --version printed ${JSON.stringify(version)}, expected ${pkg.version}`);
   console.log(`  ${version === pkg.version ? 'ok  ' : 'FAIL'} npx bp-lambda --version: ${version}`);
   writeFileSync(join(dir, 'smoke.mjs'), SMOKE);
