@@ -104,11 +104,33 @@ export function estimateRun(config: RunConfig, data: MnistSplits | null, loss: L
   } catch {
     return { seconds: NaN, batchSeconds, evalSeconds };
   }
+  return { seconds: secondsLeft(config, left, { batchSeconds, evalSeconds }), batchSeconds, evalSeconds };
+}
+
+/** Σ_{runs left} (batches left · s per batch + evaluations left · s per evaluation), with the measured costs. */
+export function secondsLeft(config: RunConfig, left: readonly RunLeft[], costs: Pick<RunEstimate, 'batchSeconds' | 'evalSeconds'>): number {
   let total = 0;
   for (const { entry, batchesDone } of left) {
-    total += (config.batches - batchesDone) * batchSeconds[entry.group] + evaluationsLeft(config, batchesDone) * evalSeconds[entry.group];
+    total += (config.batches - batchesDone) * costs.batchSeconds[entry.group] + evaluationsLeft(config, batchesDone) * costs.evalSeconds[entry.group];
   }
-  return { seconds: total, batchSeconds, evalSeconds };
+  return total;
+}
+
+/**
+ * The ETA during a run, from the estimate rather than from the average rate (which misleads in a
+ * sweep whose methods differ in cost): the estimated seconds still to go after batch
+ * `batchesDone` of sweep entry `entryIndex`, scaled by how the run has gone against the estimate
+ * so far (elapsed seconds / estimated seconds of the work done). NaN when the estimate is.
+ */
+export function estimateTracker(config: RunConfig, left: readonly RunLeft[], estimate: RunEstimate, now: () => number = () => performance.now()): (entryIndex: number, batchesDone: number) => number {
+  const start = now();
+  return (entryIndex, batchesDone) => {
+    const rest = left.filter((r) => r.entry.index >= entryIndex).map((r) => (r.entry.index === entryIndex ? { entry: r.entry, batchesDone } : r));
+    const remaining = secondsLeft(config, rest, estimate);
+    const doneEstimated = estimate.seconds - remaining;
+    const elapsed = (now() - start) / 1000;
+    return doneEstimated > 0 && elapsed > 0 ? (remaining * elapsed) / doneEstimated : remaining;
+  };
 }
 
 function list(values: readonly (string | number)[]): string {

@@ -37,8 +37,11 @@ export interface Progress {
   done(): void;
   /** Erases the live line (on a TTY), so that a line can be printed; the next tick redraws it. */
   clear(): void;
-  /** `count/total percent rate ETA`, e.g. `120/500 24% 3.1/s ETA 2m03s` (whether a TTY or not). */
-  status(): string;
+  /**
+   * `count/total percent rate ETA`, e.g. `120/500 24% 3.1/s ETA 2m03s` (whether a TTY or not);
+   * `etaSeconds`, when given and finite, replaces the ETA from the average rate.
+   */
+  status(etaSeconds?: number): string;
 }
 
 const CONTEXT = 'progress';
@@ -52,11 +55,14 @@ export function formatDuration(seconds: number): string {
   return `${Math.floor(s / 3600)}h${String(Math.floor((s % 3600) / 60)).padStart(2, '0')}m`;
 }
 
-/** The text of one progress line (without `\r`); the rate counts the units after the first `initial`. */
-export function progressLine(label: string, count: number, total: number, elapsedMs: number, extra = '', initial = 0): string {
+/**
+ * The text of one progress line (without `\r`); the rate counts the units after the first
+ * `initial`; the ETA is `etaSeconds` when finite, else (total − count) / rate.
+ */
+export function progressLine(label: string, count: number, total: number, elapsedMs: number, extra = '', initial = 0, etaSeconds = NaN): string {
   const seconds = elapsedMs / 1000;
   const rate = seconds > 0 && count > initial ? (count - initial) / seconds : NaN;
-  const eta = count >= total ? 0 : rate > 0 ? (total - count) / rate : NaN;
+  const eta = count >= total ? 0 : Number.isFinite(etaSeconds) ? etaSeconds : rate > 0 ? (total - count) / rate : NaN;
   const percent = Math.floor((100 * count) / total);
   const rateText = Number.isFinite(rate) ? `${rate >= 100 ? rate.toFixed(0) : rate.toFixed(1)}/s` : '–/s';
   const parts = [label, `${count}/${total}`, `${percent}%`, rateText, `ETA ${formatDuration(eta)}`];
@@ -122,8 +128,8 @@ export function createProgress(options: ProgressOptions): Progress {
       drawn = false;
       lastDraw = -Infinity;
     },
-    status() {
-      return progressLine('', count, total, now() - start, '', initial);
+    status(etaSeconds?: number) {
+      return progressLine('', count, total, now() - start, '', initial, etaSeconds);
     },
   };
 }

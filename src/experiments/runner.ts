@@ -19,7 +19,7 @@ import type { ParamGroup } from '../model/params.ts';
 import type { SeqBatch } from '../data/batch.ts';
 import { mnistBatch, type MnistSplits } from '../tasks/seq-mnist.ts';
 import { createProgress, type ProgressStream } from './progress.ts';
-import { describeStart, estimateRun } from './estimate.ts';
+import { describeStart, estimateRun, estimateTracker } from './estimate.ts';
 import { getBackend } from '../tensor/ops.ts';
 import { checkpointPath, saveCheckpoint, CHECKPOINT_FORMAT, CHECKPOINT_VERSION, type Checkpoint } from './checkpoint.ts';
 import { isToy, sweepEntries, type RunConfig, type SweepEntry } from './config.ts';
@@ -78,9 +78,12 @@ export async function runExperiment(config: RunConfig, opts: RunOptions): Promis
   const total = entries.length * config.batches;
   const startEntry = cp ? cp.entry : 0;
   let globalDone = startEntry * config.batches + (cp && cp.entry < entries.length ? cp.batch : 0);
+  let eta: ((entryIndex: number, batchesDone: number) => number) | null = null;
   if (opts.print && startEntry < entries.length) {
     const left = entries.slice(startEntry).map((entry, k) => ({ entry, batchesDone: k === 0 && cp ? cp.batch : 0 }));
-    print(describeStart(config, entries, left, estimateRun(config, data, LOSS_OF[config.task], left), getBackend().name, out));
+    const estimate = estimateRun(config, data, LOSS_OF[config.task], left);
+    print(describeStart(config, entries, left, estimate, getBackend().name, out));
+    if (Number.isFinite(estimate.seconds)) eta = estimateTracker(config, left, estimate);
   }
   const progress = createProgress({ total, initial: Math.min(globalDone, total), label: `${config.task}`, ...(opts.progress ? { stream: opts.progress } : {}) });
   /** A message line: the live progress line (TTY) is cleared first and redrawn at the next tick. */
@@ -171,7 +174,7 @@ export async function runExperiment(config: RunConfig, opts: RunOptions): Promis
         trainCount = 0;
         rec.seconds = elapsed();
         log.append(rec);
-        say(`[${progress.status()}] ${describeEval(rec)}`);
+        say(`[${progress.status(eta?.(i, batch))}] ${describeEval(rec)}`);
         return rec;
       };
 

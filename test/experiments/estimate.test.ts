@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import fc from 'fast-check';
 import { sweepEntries } from '../../src/experiments/config.ts';
-import { describeStart, estimateRun, evaluationsLeft, PROBE_BATCHES } from '../../src/experiments/estimate.ts';
+import { describeStart, estimateRun, estimateTracker, evaluationsLeft, PROBE_BATCHES } from '../../src/experiments/estimate.ts';
 import { readJsonl } from '../../src/experiments/log.ts';
 import { runExperiment } from '../../src/experiments/runner.ts';
 import { cli, configFor, withoutSeconds, withTempDir } from './run-helpers.ts';
@@ -34,6 +34,24 @@ test('estimateRun times each group once and adds up batches and evaluations left
   for (const { entry, batchesDone } of left) want += (7 - batchesDone) * e.batchSeconds[entry.group] + evaluationsLeft(config, batchesDone) * e.evalSeconds[entry.group];
   assert.ok(Math.abs(e.seconds - want) <= 1e-12 * want, `${e.seconds} vs ${want}`);
   assert.ok(PROBE_BATCHES >= 1);
+});
+
+test('the ETA during a run follows the per-group costs, scaled by how the run goes against the estimate', () => {
+  // two groups, a cheap one first: the average rate after the cheap runs would promise far too little time
+  const config = configFor('toy', ['--lambda', '0,1', '--batches', '10', '--eval-every', '5']);
+  const left = sweepEntries(config).map((entry) => ({ entry, batchesDone: 0 }));
+  const costs = { batchSeconds: { 'bp-lambda λ=0': 0.1, 'bp-lambda λ=1': 1 }, evalSeconds: { 'bp-lambda λ=0': 0, 'bp-lambda λ=1': 0 } };
+  const estimate = { ...costs, seconds: 11 };
+  let t = 0;
+  const eta = estimateTracker(config, left, estimate, () => t);
+  assert.equal(eta(0, 0), 11, 'before anything ran: the estimate');
+  t = 1000; // the cheap run took its estimated 1 s
+  assert.equal(eta(1, 0), 10);
+  t = 2000; // the cheap run took 2 s: the run goes at half the estimated speed
+  assert.equal(eta(1, 0), 20);
+  t = 7000; // and half of the expensive one 5 s later: 5 s estimated left, at (7 s / 6 s estimated)
+  assert.ok(Math.abs(eta(1, 5) - 5 * (7 / 6)) < 1e-12);
+  assert.equal(eta(1, 10), 0);
 });
 
 test('the start line names the task, runs, groups, seeds, sizes, backend, folder and the estimate', () => {

@@ -89,6 +89,8 @@ test('progress: status() gives count, percent, rate and ETA whether a TTY or not
     progress.tick(10);
     // 10 units in 2 s (the 40 resumed units took no time here): 5/s, 50 left → 10 s
     assert.equal(progress.status(), '50/100 50% 5.0/s ETA 10s');
+    assert.equal(progress.status(125), '50/100 50% 5.0/s ETA 2m05s', 'a given ETA replaces the rate\'s');
+    assert.equal(progress.status(NaN), '50/100 50% 5.0/s ETA 10s');
     if (!isTTY) assert.deepEqual(writes, []);
   }
   assert.throws(() => createProgress({ total: 5, initial: 6, label: 'x', stream: fakeStream(true).stream }), { message: 'progress: initial: expected an integer ≤ total (5), received 6' });
