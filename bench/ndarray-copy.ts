@@ -5,7 +5,8 @@
  *
  * Three ways to copy a strided ndarray view into a dense row-major array (and back):
  *   - ndarray-ops `assign` (what the adapter uses; cwise compiles one loop per layout),
- *   - a plain loop: an odometer over the outer axes and a strided inner loop, written by hand,
+ *   - a plain loop: an odometer over the outer axes and a strided inner loop, written by hand
+ *     (one function call per row, none per element),
  *   - `view.get(i, j, …)` per element (what the adapter did before ndarray-ops).
  * All three are first checked to give the same array. Prints a Markdown section: million
  * elements per second from benchmark.js's fastest sample, and the ratio to the plain loop.
@@ -19,19 +20,20 @@ import type { NdArray } from 'ndarray';
 type Dense = Float64Array | Float32Array;
 type View = NdArray<Float64Array | Float32Array | Uint8Array>;
 
-/** out ← view, row-major, by hand: the inner axis is a strided loop, the outer axes an odometer. */
-function plainCopyIn(view: View, out: Dense): void {
-  const { shape, stride, data } = view;
+/**
+ * The plain loop's skeleton: calls `row(p0, k0, n, s)` for every innermost row of `view`, where p0
+ * is the row's first position in view.data, s its stride there, n its length, and k0 its first
+ * row-major position; the outer axes advance as an odometer.
+ */
+function forEachRow(view: View, row: (p0: number, k0: number, n: number, s: number) => void): void {
+  const { shape, stride } = view;
   const d = shape.length;
-  const src = data as ArrayLike<number>;
-  const inner = shape[d - 1];
-  const s = stride[d - 1];
-  const rows = out.length / inner;
+  const n = shape[d - 1];
+  const rows = shape.reduce((a, b) => a * b, 1) / n;
   const idx = new Array<number>(d - 1).fill(0);
   let base = view.offset;
-  let k = 0;
   for (let r = 0; r < rows; r++) {
-    for (let j = 0, p = base; j < inner; j++, p += s) out[k++] = src[p];
+    row(base, r * n, n, stride[d - 1]);
     for (let a = d - 2; a >= 0; a--) {
       base += stride[a];
       if (++idx[a] < shape[a]) break;
@@ -41,26 +43,20 @@ function plainCopyIn(view: View, out: Dense): void {
   }
 }
 
-/** view ← dense, row-major, by hand (the same loop, writing). */
+/** out ← view, row-major, by hand: strided reads along each row. */
+function plainCopyIn(view: View, out: Dense): void {
+  const src = view.data as ArrayLike<number>;
+  forEachRow(view, (p0, k0, n, s) => {
+    for (let j = 0, p = p0; j < n; j++, p += s) out[k0 + j] = src[p];
+  });
+}
+
+/** view ← dense, row-major, by hand: strided writes along each row. */
 function plainCopyOut(dense: Dense, view: View): void {
-  const { shape, stride } = view;
-  const d = shape.length;
   const dst = view.data as Float64Array;
-  const inner = shape[d - 1];
-  const s = stride[d - 1];
-  const rows = dense.length / inner;
-  const idx = new Array<number>(d - 1).fill(0);
-  let base = view.offset;
-  let k = 0;
-  for (let r = 0; r < rows; r++) {
-    for (let j = 0, p = base; j < inner; j++, p += s) dst[p] = dense[k++];
-    for (let a = d - 2; a >= 0; a--) {
-      base += stride[a];
-      if (++idx[a] < shape[a]) break;
-      base -= stride[a] * shape[a];
-      idx[a] = 0;
-    }
-  }
+  forEachRow(view, (p0, k0, n, s) => {
+    for (let j = 0, p = p0; j < n; j++, p += s) dst[p] = dense[k0 + j];
+  });
 }
 
 /** out ← view by `get(...index)` per element (the adapter's former loop). */
