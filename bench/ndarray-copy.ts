@@ -114,6 +114,9 @@ function cases(): Case[] {
   // 3. a dense 512×512 float64 tensor out into a transposed view (strided writes)
   const src = filled(N * N) as Float64Array;
   const target: View = ndarray(new Float64Array(N * N), [N, N]).transpose(1, 0);
+  // 4. a small view: one time step of a batch, B = 10 rows of I = 28 inputs, every other column (per-call overhead)
+  const step: View = ndarray(filled(10 * 56), [10, 56]).step(1, 2);
+  const outS = new Float64Array(10 * 28);
   const dense = (a: Dense, shape: number[]): View => ndarray(a, shape);
   return [
     {
@@ -133,6 +136,12 @@ function cases(): Case[] {
       elements: N * N,
       run: { 'ndarray-ops': () => ops.assign(target, dense(src, [N, N])), 'plain loop': () => plainCopyOut(src, target), 'get/set per element': () => setCopyOut(src, target) },
       result: () => target.data as Float64Array,
+    },
+    {
+      name: 'in: small, 10×28 (every other column of 10×56) float64 → float64',
+      elements: outS.length,
+      run: { 'ndarray-ops': () => ops.assign(dense(outS, [10, 28]), step), 'plain loop': () => plainCopyIn(step, outS), 'get/set per element': () => getCopyIn(step, outS) },
+      result: () => outS,
     },
   ];
 }
