@@ -98,8 +98,14 @@ function npmChromium() {
       const entry = pathToFileURL(join(pkgDir, 'build', 'esm', 'lambdafs.js')).href;
       const script = `const { inflate } = await import(${JSON.stringify(entry)}); await inflate(${JSON.stringify(join(pkgDir, 'bin', 'al2023.tar.br'))});`;
       const ok = tryRun(process.execPath, ['--input-type=module', '-e', script], { ...process.env, TMPDIR: staging }) !== null;
-      if (ok) renameSync(join(staging, 'al2023'), al2023);
-      rmSync(staging, { recursive: true, force: true });
+      try {
+        if (ok) renameSync(join(staging, 'al2023'), al2023);
+      } catch (e) {
+        // another run renamed its copy first: use that one
+        if (!existsSync(join(al2023, 'lib'))) throw e;
+      } finally {
+        rmSync(staging, { recursive: true, force: true });
+      }
     }
     env.LD_LIBRARY_PATH = [join(al2023, 'lib'), process.env.LD_LIBRARY_PATH].filter(Boolean).join(':');
     const still = missingLibraries(executablePath, env);
