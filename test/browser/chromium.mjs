@@ -123,7 +123,12 @@ export function findChromium() {
     if (existsSync(p)) return { executablePath: p, env: { ...process.env }, source: 'CHROMIUM_PATH', skipped };
     throw new Error(`no usable Chromium: CHROMIUM_PATH=${p} does not exist`);
   }
-  const npm = npmChromium();
+  let npm;
+  try {
+    npm = npmChromium();
+  } catch (e) {
+    npm = { chromium: null, reason: `${NPM_PACKAGE}: ${e.message}` };
+  }
   if (npm.chromium) return { ...npm.chromium, skipped };
   skipped.push(npm.reason);
   if (existsSync(DEBIAN_CHROMIUM)) return { executablePath: DEBIAN_CHROMIUM, env: { ...process.env }, source: 'Debian chromium', skipped };
