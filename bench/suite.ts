@@ -1,7 +1,8 @@
 /**
- * The benchmark suite: `npm run bench` (writes bench/RESULTS.md) or `npm run bench -- --quick`
- * (under 2 minutes, wasm backend only, no kernel section; writes bench/RESULTS-quick.md), plus
- * bench/figures/*.svg. Every configuration runs
+ * The benchmark suite: `npm run bench` (writes bench/RESULTS.md and bench/figures/*.svg, the
+ * tracked results) or `npm run bench -- --quick` (under 2 minutes, wasm backend only, no kernel
+ * section; writes bench/out/quick/RESULTS.md and bench/out/quick/figures/*.svg, ignored by git,
+ * so a quick run never rewrites the tracked results). Every configuration runs
  * in a fresh process (`bench step`), so its peak memory is its own. Timings are reported with
  * the ratio to a baseline measured in the same run, or to a figure quoted beside it.
  */
@@ -51,7 +52,8 @@ export async function suite(argv: string[]): Promise<void> {
     process.stderr.write(s + '\n');
   };
   const backends = quick ? ['wasm'] : ['js', 'workers', 'wasm'];
-  const outFile = quick ? 'bench/RESULTS-quick.md' : 'bench/RESULTS.md';
+  const outDir = quick ? 'bench/out/quick/' : 'bench/';
+  const outFile = `${outDir}RESULTS.md`;
   log(`# Benchmark results\n\nMachine: ${machine()}. Command: \`npm run bench${quick ? ' -- --quick' : ''}\` (${new Date().toISOString().slice(0, 10)}).`);
   log('All timings are medians of full training batches (forward, learning signals, traces, Adam updates) on random data, each configuration in a fresh process.\n');
 
@@ -127,9 +129,9 @@ export async function suite(argv: string[]): Promise<void> {
     }
     log(`| ${steps} | ${row.join(' | ')} |`);
   }
-  mkdirpSync(`${root}bench/figures`);
-  writeFileAtomicSync(`${root}bench/figures/time-per-step.svg`, lineChart({ title: `Time per step vs T (LSTM H=${growthH}, B=${B})`, xLabel: 'T', yLabel: 'ms per step', series: Object.entries(series).map(([name, s]) => ({ name, points: s.time })) }));
-  writeFileAtomicSync(`${root}bench/figures/memory.svg`, lineChart({ title: `Peak memory vs T (LSTM H=${growthH}, B=${B})`, xLabel: 'T', yLabel: 'peak RSS growth, MB', series: Object.entries(series).map(([name, s]) => ({ name, points: s.mem })) }));
+  mkdirpSync(`${root}${outDir}figures`);
+  writeFileAtomicSync(`${root}${outDir}figures/time-per-step.svg`, lineChart({ title: `Time per step vs T (LSTM H=${growthH}, B=${B})`, xLabel: 'T', yLabel: 'ms per step', series: Object.entries(series).map(([name, s]) => ({ name, points: s.time })) }));
+  writeFileAtomicSync(`${root}${outDir}figures/memory.svg`, lineChart({ title: `Peak memory vs T (LSTM H=${growthH}, B=${B})`, xLabel: 'T', yLabel: 'peak RSS growth, MB', series: Object.entries(series).map(([name, s]) => ({ name, points: s.mem })) }));
   log('\n![time per step](figures/time-per-step.svg) ![memory](figures/memory.svg)\n');
 
   // 4. our BPTT against tfjs-layers' LSTM (same size, same run)
@@ -154,6 +156,11 @@ export async function suite(argv: string[]): Promise<void> {
   if (quick) log('Skipped in the quick run: `npm run bench:kernels -- --quick`.');
   const k = quick ? null : spawnSync(process.execPath, ['--import', 'tsx', 'bench/kernels.ts', '--quick'], { cwd: root, encoding: 'utf8', timeout: 20 * 60_000 });
   if (k) log(k.status === 0 ? k.stdout.trim() : `kernel benchmark failed: ${(k.stderr || '').trim().split('\n').pop()}`);
+
+  // 6. the ndarray adapter's boundary copies: ndarray-ops against a plain loop (about 15 s)
+  log('\n## ndarray boundary copies (`bp-lambda/ndarray`): ndarray-ops against a plain loop\n');
+  const nd = spawnSync(process.execPath, ['--import', 'tsx', 'bench/ndarray-copy.ts', ...(quick ? ['--quick'] : [])], { cwd: root, encoding: 'utf8', timeout: 5 * 60_000 });
+  log(nd.status === 0 ? nd.stdout.trim() : `ndarray benchmark failed: ${(nd.stderr || '').trim().split('\n').pop()}`);
 
   log(`\nTotal wall time: ${fmt((performance.now() - started) / 1000, 0)} s.`);
   writeFileAtomicSync(root + outFile, out.join('\n') + '\n');

@@ -3,7 +3,7 @@
  * Browser bundles (esbuild), written to dist/browser/:
  *   bp-lambda.js     the CSP-safe core (src/index.ts): ESM, minified, no Node built-ins, no
  *                    runtime dependencies, no code generation from strings
- *   ndarray.js       the ndarray adapter (src/ndarray.ts), `ndarray` left as an import
+ *   ndarray.js       the ndarray adapter (src/ndarray.ts), `ndarray` and `ndarray-ops` left as imports
  *   gpu-backend.js   the gpu.js backend (src/tensor/gpu-backend.ts), `gpu.js` left as an import;
  *                    identifiers are minified but not the syntax, because gpu.js parses its
  *                    kernels' source text and only understands a subset of JavaScript
@@ -52,7 +52,7 @@ function sizeOf(file) {
 export async function buildCore(outdir = join(root, 'dist/browser')) {
   const reports = [];
   await build({ ...common, entryPoints: { 'bp-lambda': 'src/index.ts' }, outdir, minify: true });
-  await build({ ...common, entryPoints: { ndarray: 'src/ndarray.ts' }, outdir, minify: true, external: ['ndarray'] });
+  await build({ ...common, entryPoints: { ndarray: 'src/ndarray.ts' }, outdir, minify: true, external: ['ndarray', 'ndarray-ops'] });
   const gpuEntry = join(root, 'src/tensor/gpu-backend.ts');
   if (existsSync(gpuEntry)) {
     await build({ ...common, entryPoints: { 'gpu-backend': gpuEntry }, outdir, minifyIdentifiers: true, minifyWhitespace: true, minifySyntax: false, keepNames: false, external: ['gpu.js'] });

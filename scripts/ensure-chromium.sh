@@ -1,6 +1,8 @@
 #!/bin/sh
-# Installs Debian's Chromium for the real-browser tests (npm run test:browser) when it is
-# missing. playwright-core drives it; nothing is downloaded by Playwright itself.
+# The fallback browser for the real-browser tests: installs Debian's Chromium when it is
+# missing. The tests first use the Chromium shipped inside the npm package @sparticuz/chromium
+# (see test/browser/chromium.mjs); this is only needed where that binary cannot start.
+# playwright-core drives either; nothing is downloaded by Playwright itself.
 # Usage: sh scripts/ensure-chromium.sh   (as root, or with sudo available)
 set -eu
 CHROMIUM="${CHROMIUM_PATH:-/usr/bin/chromium}"

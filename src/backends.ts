@@ -3,12 +3,19 @@
  *
  *   await useBackend('wasm');                  // WebAssembly SIMD kernels (pure-JS fallback)
  *   await useBackend('workers', { workers: 2 }); // Node worker_threads on shared memory
- *   await useBackend('gpu', { mode: 'webgl2' }); // gpu.js, imported only now
+ *   await useBackend('gpu');                   // gpu.js, imported only now: the best mode here
+ *   await useBackend('gpu', { mode: 'webgl2' }); // browsers only (WebGL2)
  *   await useBackend('js');                    // the default pure-JS kernels
  *
  * Each backend module is imported lazily, so the core never loads gpu.js, worker_threads or
  * WebAssembly unless asked. The previous backend is returned so it can be restored; a backend
  * that holds threads or GPU resources has a `dispose()`.
+ *
+ * 'gpu' without a mode takes what gpu.js finds: WebGL2 or WebGL in a browser, headless-gl in Node
+ * with the optional `gl` addon, else its WebAssembly kernels on the CPU (mode "webasm": in Node
+ * without `gl`, always). That CPU fallback works, but is slower than 'wasm' and only float32, so
+ * it is announced once with console.warn; the backend's `mode` says which one runs. A mode
+ * asked for by name that this runtime lacks ('webgl2' in Node, say) is an error that says so.
  */
 import type { Backend } from './tensor/backend.ts';
 import { JsBackend } from './tensor/js-backend.ts';
@@ -72,9 +79,45 @@ export async function createBackend(name: BackendChoice, options: Record<string,
     }
     case 'gpu': {
       const { createGpuBackend } = await import('./tensor/gpu-backend.ts');
-      return createGpuBackend(options);
+      let backend: Awaited<ReturnType<typeof createGpuBackend>>;
+      try {
+        backend = await createGpuBackend(options);
+      } catch (e) {
+        throw gpuModeError(options.mode, e);
+      }
+      if (GPU_CPU_MODES.includes(backend.mode)) warnCpuFallback(backend.mode, options.mode);
+      return backend;
     }
   }
+}
+
+/** gpu.js modes that compute on the CPU. */
+const GPU_CPU_MODES: readonly string[] = ['webasm', 'cpu'];
+/** gpu.js modes that need a GL context: a browser's (webgl2, webgl) or the `gl` addon's (headlessgl). */
+const GPU_GL_MODES: readonly string[] = ['webgl2', 'webgl', 'headlessgl'];
+let cpuFallbackAnnounced = false;
+
+/** Says once per process that 'gpu' runs on the CPU here (unless the CPU mode was asked for by name). */
+function warnCpuFallback(mode: string, requested: unknown): void {
+  if (cpuFallbackAnnounced || (requested !== undefined && requested !== 'gpu')) return;
+  cpuFallbackAnnounced = true;
+  console.warn(
+    `bp-lambda: useBackend('gpu'): no WebGL2, WebGL or headless-gl context in this runtime, so gpu.js runs its kernels on the CPU (mode "${mode}", float32). ` +
+      "This is a CPU fallback, slower than useBackend('wasm') (float64, bit-identical to 'js'). In a browser with WebGL2, 'gpu' runs on the GPU.",
+  );
+}
+
+/** A plain error for a named gpu.js mode this runtime does not have (gpu.js's own says "A requested mode of … and is not supported"). */
+function gpuModeError(mode: unknown, e: unknown): Error {
+  const message = e instanceof Error ? e.message : String(e);
+  if (typeof mode === 'string' && GPU_GL_MODES.includes(mode) && /not supported/.test(message)) {
+    const where = mode === 'headlessgl' ? 'Node with the `gl` addon installed and built' : 'a browser (or a worker with OffscreenCanvas) with WebGL';
+    return new Error(
+      `createBackend: gpu: mode "${mode}" is not available in this runtime: it needs ${where}. ` +
+        `Use mode "gpu" to take what exists here (on the CPU: "webasm"), or useBackend('wasm'), the fastest CPU backend. (gpu.js: ${message})`,
+    );
+  }
+  return e instanceof Error ? e : new Error(message);
 }
 
 /** Makes the named backend the active one for every model and learner; returns the previous one. */

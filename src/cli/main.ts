@@ -1,4 +1,5 @@
 #!/usr/bin/env node
+import { readFileSync } from 'node:fs';
 import { runGrads } from './grads.ts';
 import { runRun } from './run.ts';
 
@@ -7,8 +8,15 @@ const COMMANDS: Record<string, { run: (argv: string[], write: (s: string) => voi
   run: { run: runRun, summary: 'train on an experiment: toy | line-draw | seq-mnist | copy-repeat (logs, checkpoints, plots)' },
 };
 
+/** The package version, from the package.json two folders up (src/cli/ and dist/cli/ alike). */
+function packageVersion(): string {
+  const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version?: unknown };
+  if (typeof pkg.version !== 'string') throw new Error('package.json has no version');
+  return pkg.version;
+}
+
 function help(): string {
-  const lines = ['Usage: bp-lambda <command> [options]', '', 'Commands:'];
+  const lines = ['Usage: bp-lambda <command> [options]', '       bp-lambda --version', '', 'Commands:'];
   for (const [name, c] of Object.entries(COMMANDS)) lines.push(`  ${name.padEnd(10)}${c.summary}`);
   lines.push('', 'Run `bp-lambda <command> --help` for the options of a command.');
   return lines.join('\n') + '\n';
@@ -19,6 +27,10 @@ export async function main(argv: string[]): Promise<number> {
   if (cmd === undefined || cmd === '--help' || cmd === '-h' || cmd === 'help') {
     process.stdout.write(help());
     return cmd === undefined ? 2 : 0;
+  }
+  if (cmd === '--version' || cmd === '-v') {
+    process.stdout.write(`${packageVersion()}\n`);
+    return 0;
   }
   const c = COMMANDS[cmd];
   if (!c) {

@@ -65,15 +65,18 @@ export const RUN_OPTIONS: readonly OptionSpec[] = [
   { name: 'out', kind: 'string', help: 'run folder for log.jsonl, summary.json, *.svg, checkpoint.json (default: runs/TASK)' },
   { name: 'resume', kind: 'string', help: 'continue the run in this folder from its checkpoint (settings come from the checkpoint)' },
   { name: 'checkpoint-every', kind: 'int', default: 100, help: 'write DIR/checkpoint.json atomically every this many batches' },
-  { name: 'backend', kind: 'string', default: 'js', help: 'kernels: js | wasm | workers (float64 results are bit-identical; wasm and workers run the O(n⁴) traces several times faster)' },
-  { name: 'quiet', kind: 'flag', help: 'print only the final table' },
+  { name: 'backend', kind: 'string', default: 'auto', help: 'kernels: auto (wasm where WebAssembly SIMD runs, else js) | js | wasm | workers (float64 results are bit-identical; wasm and workers run the O(n⁴) traces several times faster than js)' },
+  { name: 'quiet', kind: 'flag', help: 'print only the final table (no start line, duration estimate or per-evaluation lines)' },
   { name: 'help', kind: 'flag', help: 'show this help' },
 ];
 
 const SUMMARY =
   'Trains on one of the paper\'s experiments and writes DIR/log.jsonl (one line per evaluation),\n' +
   'DIR/summary.json and SVG plots. List-valued options (--method, --lambda, --seeds) run one after\n' +
-  'another into the same folder. Adam with β = (0.9, 0.98), ε = 1e-9 (the paper\'s code).';
+  'another into the same folder. Adam with β = (0.9, 0.98), ε = 1e-9 (the paper\'s code).\n' +
+  'Prints a start line (what runs, the backend, a duration estimate from timing two batches of each\n' +
+  'method and λ) and one line per evaluation, to a terminal or not; on a terminal, also a live\n' +
+  'progress line on stderr.';
 
 /** Builds the run settings from the parsed options; every error names the option. */
 export function resolveRunConfig(task: TaskName, o: ParsedArgs, argv: readonly string[]): RunConfig {
@@ -204,7 +207,8 @@ export async function runRun(argv: readonly string[], write: (text: string) => v
   const resume = opts.resume !== undefined ? checkpointToResume(opts, positional, argv) : null;
   const runOptions = resolveRunOptions(opts, argv, resume ? resume.runOptions : null);
   const print = runOptions.quiet ? undefined : (line: string) => write(line + '\n');
-  const previous = runOptions.backend === 'js' ? null : await useBackend(runOptions.backend);
+  // auto: the wasm backend, which is the pure-JS one where WebAssembly SIMD is unavailable
+  const previous = runOptions.backend === 'js' ? null : await useBackend(runOptions.backend === 'auto' ? 'wasm' : runOptions.backend);
   try {
     write(summaryTable(await runOrResume(opts, positional, argv, resume, runOptions, print)));
   } finally {

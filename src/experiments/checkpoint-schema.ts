@@ -18,7 +18,8 @@ import type { Checkpoint, CheckpointRunOptions } from './checkpoint.ts';
 
 export const CHECKPOINT_KEYS = ['format', 'version', 'config', 'runOptions', 'entry', 'batch', 'model', 'optimizer', 'source', 'logOffset', 'trainLoss', 'seconds'] as const;
 /** Backends `run` can use (recorded in the checkpoint's run options). */
-export const RUN_BACKENDS = ['js', 'wasm', 'workers'] as const;
+/** --backend values; 'auto' picks the fastest single-threaded kernels available (wasm, else js). */
+export const RUN_BACKENDS = ['auto', 'js', 'wasm', 'workers'] as const;
 
 function object(v: unknown, name: string, keys: readonly string[]): Record<string, unknown> {
   if (v === null || typeof v !== 'object' || Array.isArray(v)) throw new Error(`${name}: expected an object with ${keys.join(', ')}, received ${describe(v)}`);

@@ -11,7 +11,7 @@ import { toJsonText, writeFileAtomicSync } from '../io/atomic.ts';
 import type { ModelJson } from '../io/model-json.ts';
 import type { RunConfig } from './config.ts';
 import type { SourceState } from './tasks.ts';
-import { validateCheckpoint } from './checkpoint-schema.ts';
+import { validateCheckpoint, type RUN_BACKENDS } from './checkpoint-schema.ts';
 
 export const CHECKPOINT_FORMAT = 'bp-lambda-run-checkpoint';
 /** 2: Adam's state per parameter group (per-group step counts), run options, trainLoss weighted by examples. */
@@ -21,7 +21,7 @@ export const CHECKPOINT_FILE = 'checkpoint.json';
 /** Options that change only speed or output: they may be given anew at resume, and persist. */
 export interface CheckpointRunOptions {
   checkpointEvery: number;
-  backend: 'js' | 'wasm' | 'workers';
+  backend: (typeof RUN_BACKENDS)[number];
   quiet: boolean;
 }
 

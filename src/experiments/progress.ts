@@ -1,8 +1,10 @@
 /**
  * A one-line progress display for long runs. On a TTY it redraws a single line with `\r`:
  * label, count/total, percent, rate per second, ETA, and an optional extra note. When the
- * stream is not a TTY (CI logs, pipes) it prints nothing at all. The stream and the clock can
- * be injected (tests); the defaults are process.stderr and performance.now().
+ * stream is not a TTY (CI logs, pipes) it draws nothing; `status()` gives the same figures as
+ * text for lines the caller prints itself (the run command prints one per evaluation, TTY or
+ * not), and `clear()` erases the live line before such a line. The stream and the clock can be
+ * injected (tests); the defaults are process.stderr and performance.now().
  */
 import { checkInteger, fail } from '../tasks/check.ts';
 
@@ -16,6 +18,8 @@ export interface ProgressStream {
 export interface ProgressOptions {
   /** Number of units of work (≥ 1). */
   total: number;
+  /** Units already done before this display started (a resumed run; default 0): counted, but not in the rate. */
+  initial?: number;
   /** Text in front of the count. */
   label: string;
   /** Where to draw (default process.stderr). */
@@ -31,6 +35,13 @@ export interface Progress {
   tick(n?: number, extra?: string): void;
   /** Draws the final line and ends it with a newline (on a TTY). Idempotent. */
   done(): void;
+  /** Erases the live line (on a TTY), so that a line can be printed; the next tick redraws it. */
+  clear(): void;
+  /**
+   * `count/total percent rate ETA`, e.g. `120/500 24% 3.1/s ETA 2m03s` (whether a TTY or not);
+   * `etaSeconds`, when given and finite, replaces the ETA from the average rate.
+   */
+  status(etaSeconds?: number): string;
 }
 
 const CONTEXT = 'progress';
@@ -44,11 +55,14 @@ export function formatDuration(seconds: number): string {
   return `${Math.floor(s / 3600)}h${String(Math.floor((s % 3600) / 60)).padStart(2, '0')}m`;
 }
 
-/** The text of one progress line (without `\r`). */
-export function progressLine(label: string, count: number, total: number, elapsedMs: number, extra = ''): string {
+/**
+ * The text of one progress line (without `\r`); the rate counts the units after the first
+ * `initial`; the ETA is `etaSeconds` when finite, else (total − count) / rate.
+ */
+export function progressLine(label: string, count: number, total: number, elapsedMs: number, extra = '', initial = 0, etaSeconds = NaN): string {
   const seconds = elapsedMs / 1000;
-  const rate = seconds > 0 ? count / seconds : NaN;
-  const eta = count >= total ? 0 : rate > 0 ? (total - count) / rate : NaN;
+  const rate = seconds > 0 && count > initial ? (count - initial) / seconds : NaN;
+  const eta = count >= total ? 0 : Number.isFinite(etaSeconds) ? etaSeconds : rate > 0 ? (total - count) / rate : NaN;
   const percent = Math.floor((100 * count) / total);
   const rateText = Number.isFinite(rate) ? `${rate >= 100 ? rate.toFixed(0) : rate.toFixed(1)}/s` : '–/s';
   const parts = [label, `${count}/${total}`, `${percent}%`, rateText, `ETA ${formatDuration(eta)}`];
@@ -64,8 +78,10 @@ function defaultStream(): ProgressStream | undefined {
 /** Creates a progress display; a no-op unless the stream is a TTY. */
 export function createProgress(options: ProgressOptions): Progress {
   if (typeof options !== 'object' || options === null) fail(CONTEXT, 'options', 'an object', options);
-  const { total, label, stream = defaultStream(), now = () => performance.now(), minIntervalMs = 100 } = options;
+  const { total, initial = 0, label, stream = defaultStream(), now = () => performance.now(), minIntervalMs = 100 } = options;
   checkInteger(CONTEXT, 'total', total, 1);
+  checkInteger(CONTEXT, 'initial', initial, 0);
+  if (initial > total) fail(CONTEXT, 'initial', `an integer ≤ total (${total})`, initial);
   if (typeof label !== 'string') fail(CONTEXT, 'label', 'a string', label);
   if (stream !== undefined && (typeof stream !== 'object' || stream === null || typeof stream.write !== 'function')) {
     fail(CONTEXT, 'stream', 'a writable stream (an object with write)', stream);
@@ -75,18 +91,20 @@ export function createProgress(options: ProgressOptions): Progress {
 
   const active = stream !== undefined && stream.isTTY === true;
   const start = now();
-  let count = 0;
+  let count = initial;
   let lastDraw = -Infinity;
+  let drawn = false;
   let lastExtra = '';
   let finished = false;
 
   const draw = (): void => {
     if (!active) return;
-    let line = progressLine(label, count, total, now() - start, lastExtra);
+    let line = progressLine(label, count, total, now() - start, lastExtra, initial);
     const columns = stream!.columns;
     if (typeof columns === 'number' && columns > 1 && line.length > columns - 1) line = line.slice(0, columns - 1);
     stream!.write(`\r${line}\x1b[K`);
     lastDraw = now();
+    drawn = true;
   };
 
   return {
@@ -103,6 +121,15 @@ export function createProgress(options: ProgressOptions): Progress {
       finished = true;
       draw();
       if (active) stream!.write('\n');
+    },
+    clear() {
+      if (!active || !drawn || finished) return;
+      stream!.write('\r\x1b[K');
+      drawn = false;
+      lastDraw = -Infinity;
+    },
+    status(etaSeconds?: number) {
+      return progressLine('', count, total, now() - start, '', initial, etaSeconds);
     },
   };
 }

@@ -19,6 +19,8 @@ import type { ParamGroup } from '../tensor/params.ts';
 import type { SeqBatch } from '../data/batch.ts';
 import { mnistBatch, type MnistSplits } from '../tasks/seq-mnist.ts';
 import { createProgress, type ProgressStream } from './progress.ts';
+import { describeStart, estimateRun, estimateTracker } from './estimate.ts';
+import { getBackend } from '../tensor/ops.ts';
 import { checkpointPath, saveCheckpoint, CHECKPOINT_FORMAT, CHECKPOINT_VERSION, type Checkpoint, type CheckpointRunOptions } from './checkpoint.ts';
 import { acquireRunLock } from './lock.ts';
 import { checkRunMemory } from './memory.ts';
@@ -39,7 +41,11 @@ export interface RunOptions {
   resume?: Checkpoint;
   /** progress line (drawn only on a TTY; default process.stderr) */
   progress?: ProgressStream;
-  /** one-line messages (entry results, curriculum advances); default: none */
+  /**
+   * one-line messages, TTY or not: a start line (what runs, the backend, a measured duration
+   * estimate: see estimate.ts), one line per evaluation (with the progress and ETA of the
+   * whole sweep), curriculum advances; default: none (and no estimate)
+   */
   print?: (line: string) => void;
   /** stop after this many batches of the whole sweep (tests of resume); the checkpoint stays */
   stopAfter?: number;
@@ -97,10 +103,21 @@ async function runInFolder(config: RunConfig, opts: RunOptions, data: MnistSplit
   const print = opts.print ?? (() => {});
   const runOptions: CheckpointRunOptions = { checkpointEvery: opts.checkpointEvery, backend: opts.backend ?? 'js', quiet: opts.quiet ?? false };
   const total = entries.length * config.batches;
-  const progress = createProgress({ total, label: `${config.task}`, ...(opts.progress ? { stream: opts.progress } : {}) });
   const startEntry = cp ? cp.entry : 0;
   let globalDone = startEntry * config.batches + (cp && cp.entry < entries.length ? cp.batch : 0);
-  if (globalDone > 0) progress.tick(Math.min(globalDone, total));
+  let eta: ((entryIndex: number, batchesDone: number) => number) | null = null;
+  if (opts.print && startEntry < entries.length) {
+    const left = entries.slice(startEntry).map((entry, k) => ({ entry, batchesDone: k === 0 && cp ? cp.batch : 0 }));
+    const estimate = estimateRun(config, data, LOSS_OF[config.task], left);
+    print(describeStart(config, entries, left, estimate, getBackend().name, out));
+    if (Number.isFinite(estimate.seconds)) eta = estimateTracker(config, left, estimate);
+  }
+  const progress = createProgress({ total, initial: Math.min(globalDone, total), label: `${config.task}`, ...(opts.progress ? { stream: opts.progress } : {}) });
+  /** A message line: the live progress line (TTY) is cleared first and redrawn at the next tick. */
+  const say = (line: string) => {
+    progress.clear();
+    print(line);
+  };
   let lastCheckpoint = cp ? `entry ${cp.entry + 1}/${entries.length}, batch ${cp.batch}` : null;
 
   const checkpoint = (state: Omit<Checkpoint, 'format' | 'version' | 'config' | 'runOptions' | 'logOffset'>) => {
@@ -184,6 +201,7 @@ async function runInFolder(config: RunConfig, opts: RunOptions, data: MnistSplit
         trainCount = 0;
         rec.seconds = elapsed();
         log.append(rec);
+        say(`[${progress.status(eta?.(i, batch))}] ${describeEval(rec)}`);
         return rec;
       };
 
@@ -219,7 +237,7 @@ async function runInFolder(config: RunConfig, opts: RunOptions, data: MnistSplit
           trainCount += seq.B;
           if (cur.observe(batch - 1, bits)) {
             log.append({ type: 'advance', ...base, batch, bits, fromN: N, fromR: R, N: cur.N, R: cur.R, T: cur.T, seconds: elapsed() });
-            print(`${entry.series}: batch ${batch}: curriculum advanced to N=${cur.N} R=${cur.R} T=${cur.T}`);
+            say(`${entry.series}: batch ${batch}: curriculum advanced to N=${cur.N} R=${cur.R} T=${cur.T}`);
           }
         } else {
           // loss is the batch mean: weight it by the batch's examples (a short last batch counts less)
@@ -227,10 +245,7 @@ async function runInFolder(config: RunConfig, opts: RunOptions, data: MnistSplit
           trainCount += seq.B;
         }
         progress.tick(1, entry.series);
-        if (batch % config.evalEvery === 0 || batch === config.batches) {
-          const rec = evaluate();
-          if (batch === config.batches) print(describeEval(rec));
-        }
+        if (batch % config.evalEvery === 0 || batch === config.batches) evaluate();
         if (opts.checkpointEvery > 0 && batch % opts.checkpointEvery === 0 && batch < config.batches) {
           checkpoint({ entry: i, batch, model: modelToJson(model), optimizer: optimizer.getState(), source: source.getState(), trainLoss: { sum: trainSum, count: trainCount }, seconds: elapsed() });
         }

@@ -1,29 +1,31 @@
 #!/usr/bin/env node
 /**
- * Real-browser tests (npm run test:browser): Debian's Chromium, headless, driven by
- * playwright-core, against the demo server (examples/web/serve.mjs) on 127.0.0.1.
+ * Real-browser tests (npm run test:browser): headless Chromium (see chromium.mjs: the npm
+ * package's, else Debian's) driven by playwright-core, against the demo server
+ * (examples/web/serve.mjs) on 127.0.0.1.
  *   - the demo page trains BP(λ) for λ ∈ {0, 0.5, 1} in Web Workers; alignment of λ = 1
- *     rises above a threshold and beats λ = 0; a screenshot goes to docs/figures/web.png
+ *     rises above a threshold and beats λ = 0; a screenshot goes to $BP_LAMBDA_FIGURE_DIR/web.png
+ *     (default .tmp/figures/, ignored by git; `npm run figures:web` writes docs/figures/web.png)
  *   - invalid settings show the library's own messages; the controls are keyboard reachable
  *   - the gpu.js backend on WebGL2 (SwiftShader) computes the trace update of the JS backend
  *     within float32 tolerance (bundled into the page, and as published in dist/browser/
  *     with gpu.js's own browser build), and trains in a worker
  *   - a page served with a strict Content-Security-Policy (no 'unsafe-eval') runs the core
  *     bundle, and eval / new Function are blocked there
- * Not matched by the unit-test glob (*.test.ts). Needs /usr/bin/chromium (or CHROMIUM_PATH):
- * scripts/ensure-chromium.sh installs it.
+ * Not matched by the unit-test glob (*.test.ts).
  */
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, renameSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { chromium } from 'playwright-core';
 import { startServer } from '../../examples/web/serve.mjs';
+import { findChromium } from './chromium.mjs';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
-const executablePath = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+const figureDir = resolve(root, process.env.BP_LAMBDA_FIGURE_DIR ?? join('.tmp', 'figures'));
 
 /** Headless Chromium as root on a closed network, WebGL2 through SwiftShader (ANGLE). */
 export const CHROMIUM_ARGS = [
@@ -43,10 +45,11 @@ let context;
 let profile;
 
 before(async () => {
-  assert.ok(existsSync(executablePath), `Chromium not found at ${executablePath}: run scripts/ensure-chromium.sh (or set CHROMIUM_PATH)`);
+  const browser = findChromium();
+  console.log(`# Chromium: ${browser.source} (${browser.executablePath})`);
   server = await startServer({ port: 0, quiet: true });
   profile = mkdtempSync(join(tmpdir(), 'bp-lambda-chromium-'));
-  context = await chromium.launchPersistentContext(profile, { executablePath, headless: true, args: CHROMIUM_ARGS, viewport: { width: 1100, height: 900 } });
+  context = await chromium.launchPersistentContext(profile, { executablePath: browser.executablePath, env: browser.env, headless: true, args: CHROMIUM_ARGS, viewport: { width: 1100, height: 900 } });
 });
 
 after(async () => {
@@ -98,8 +101,10 @@ test('demo page: BP(λ) trains online in workers; alignment for λ = 1 rises and
   await page.click('#gpucheck');
   await page.waitForFunction(() => /matches|MISMATCH|failed/.test(document.getElementById('gpu-result').textContent), null, { timeout: 30_000 });
   assert.match(await page.textContent('#gpu-result'), /GPU trace kernel matches \(gpu\.js mode webgl2/);
-  mkdirSync(join(root, 'docs', 'figures'), { recursive: true });
-  await page.screenshot({ path: join(root, 'docs', 'figures', 'web.png'), fullPage: true });
+  mkdirSync(figureDir, { recursive: true });
+  const partial = join(figureDir, `.web.${process.pid}.partial.png`);
+  await page.screenshot({ path: partial, fullPage: true });
+  renameSync(partial, join(figureDir, 'web.png')); // atomic: never a half-written figure
   await page.close();
 });
 

@@ -4,14 +4,18 @@ import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { runRun } from '../../src/cli/run.ts';
+import { wasmKernelsSupported } from '../../src/tensor/wasm/load.ts';
 import { getBackend } from '../../src/tensor/ops.ts';
 
-test('run --backend wasm gives the same log as the pure-JS kernels, and restores the backend afterwards', async () => {
+test('run picks the wasm backend by default, and every backend writes the log of the pure-JS kernels; the backend is restored afterwards', async () => {
   const before = getBackend();
   const logs: string[] = [];
-  for (const backend of ['js', 'wasm']) {
-    const out = join(mkdtempSync(join(tmpdir(), 'bpl-run-')), backend);
-    await runRun(['toy', '--lambda', '0.5,1', '--steps', '6', '--hidden', '6', '--gain', '1.6', '--pairs', '1', '--batches', '4', '--eval-every', '2', '--out', out, '--backend', backend, '--quiet'], () => {});
+  const starts: string[] = [];
+  for (const backend of ['js', 'wasm', null]) {
+    const out = join(mkdtempSync(join(tmpdir(), 'bpl-run-')), backend ?? 'default');
+    let printed = '';
+    await runRun(['toy', '--lambda', '0.5,1', '--steps', '6', '--hidden', '6', '--gain', '1.6', '--pairs', '1', '--batches', '4', '--eval-every', '2', '--out', out, ...(backend ? ['--backend', backend] : [])], (s) => (printed += s));
+    starts.push(printed.split('\n')[0]);
     // everything but the wall-clock seconds must agree
     logs.push(
       readFileSync(join(out, 'log.jsonl'), 'utf8')
@@ -21,7 +25,12 @@ test('run --backend wasm gives the same log as the pure-JS kernels, and restores
         .join('\n'),
     );
   }
+  assert.match(starts[0], /, backend js, /);
+  assert.match(starts[1], /, backend wasm, /);
+  assert.ok(wasmKernelsSupported(), 'WebAssembly SIMD runs in this Node');
+  assert.match(starts[2], /, backend wasm, /, 'the default is the fastest backend available');
   assert.equal(logs[1], logs[0]);
+  assert.equal(logs[2], logs[0]);
   assert.equal(getBackend(), before);
-  await assert.rejects(runRun(['toy', '--backend', 'tpu'], () => {}), /run: --backend: expected one of "js", "wasm", "workers", received "tpu"/);
+  await assert.rejects(runRun(['toy', '--backend', 'tpu'], () => {}), /run: --backend: expected one of "auto", "js", "wasm", "workers", received "tpu"/);
 });

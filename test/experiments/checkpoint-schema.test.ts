@@ -33,7 +33,7 @@ test('a checkpoint is validated in full against its schema and its own config; t
     [toy, (cp) => (cp.config.hiden = 3), /config: unknown option "hiden"/],
     [toy, (cp) => delete cp.runOptions, /checkpoint\.runOptions: missing/],
     [toy, (cp) => (cp.runOptions = 5), /runOptions: expected an object with checkpointEvery, backend, quiet, received 5/],
-    [toy, (cp) => (cp.runOptions.backend = 'cuda'), /runOptions\.backend: expected one of "js", "wasm", "workers"/],
+    [toy, (cp) => (cp.runOptions.backend = 'cuda'), /runOptions\.backend: expected one of "auto", "js", "wasm", "workers"/],
     [toy, (cp) => (cp.optimizer.cell.v.W_hh = [1]), /optimizer: Adam\.setState: cell\.v\.W_hh: expected an array of 9 finite numbers ≥ 0, received an array of length 1/],
     [toy, (cp) => (cp.optimizer.readout.m.W[0] = null), /optimizer: Adam\.setState: readout\.m\.W\[0\]: expected a finite number, received null/],
     [toy, (cp) => (cp.model.cell.W_hh[0][0] = null), /model/],

@@ -78,3 +78,41 @@ test('progress: arguments are validated', () => {
   const progress = createProgress({ total: 1, label: 'x', stream });
   assert.throws(() => progress.tick(-1), { message: 'progress: n: expected an integer ≥ 0, received -1' });
 });
+
+test('progress: status() gives count, percent, rate and ETA whether a TTY or not; initial units count but not in the rate', () => {
+  for (const isTTY of [false, true]) {
+    const { stream, writes } = fakeStream(isTTY);
+    const clock = fakeClock();
+    const progress = createProgress({ total: 100, initial: 40, label: 'run', stream, now: clock.now });
+    assert.equal(progress.status(), '40/100 40% –/s ETA ?');
+    clock.advance(2000);
+    progress.tick(10);
+    // 10 units in 2 s (the 40 resumed units took no time here): 5/s, 50 left → 10 s
+    assert.equal(progress.status(), '50/100 50% 5.0/s ETA 10s');
+    assert.equal(progress.status(125), '50/100 50% 5.0/s ETA 2m05s', 'a given ETA replaces the rate\'s');
+    assert.equal(progress.status(NaN), '50/100 50% 5.0/s ETA 10s');
+    if (!isTTY) assert.deepEqual(writes, []);
+  }
+  assert.throws(() => createProgress({ total: 5, initial: 6, label: 'x', stream: fakeStream(true).stream }), { message: 'progress: initial: expected an integer ≤ total (5), received 6' });
+});
+
+test('progress: clear() erases the live line on a TTY (only when one is drawn), and the next tick redraws it', () => {
+  const { stream, writes } = fakeStream(true);
+  const clock = fakeClock();
+  const progress = createProgress({ total: 10, label: 'x', stream, now: clock.now, minIntervalMs: 1000 });
+  progress.clear();
+  assert.deepEqual(writes, [], 'nothing drawn yet: nothing to clear');
+  progress.tick();
+  assert.equal(writes.length, 1);
+  progress.clear();
+  assert.equal(writes[1], '\r\x1b[K');
+  progress.clear();
+  assert.equal(writes.length, 2, 'cleared once');
+  progress.tick(); // within minIntervalMs, but the line was cleared: redraw at once
+  assert.match(writes[2], /^\rx 2\/10 20%/);
+  const plain = fakeStream(false);
+  const quiet = createProgress({ total: 2, label: 'x', stream: plain.stream });
+  quiet.tick();
+  quiet.clear();
+  assert.deepEqual(plain.writes, []);
+});

@@ -1,16 +1,22 @@
 import assert from 'node:assert/strict';
-import { existsSync } from 'node:fs';
 import { describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import fc from 'fast-check';
 import type { Arr } from '../../src/tensor/dtype.ts';
 import type { WireArray, WireCase } from './browser/gpu-entry.ts';
+import { findChromium } from '../browser/chromium.mjs';
 import { assertClose, FLOAT32_ACCUMULATION, gemmCaseArb, gemmProblem, jacobianCaseArb, jacobianProblem, refGemm, refJacobianMatmul, refRoundings } from './reference.ts';
 
 // The gpu.js backend's GLSL path, in a real browser: headless Chromium (WebGL2 on
-// SwiftShader) through playwright-core. Skipped where no Chromium is installed; set
-// CHROMIUM_PATH to point at one.
-const chromiumPath = [process.env.CHROMIUM_PATH, '/usr/bin/chromium', '/usr/bin/chromium-browser', '/usr/bin/google-chrome'].find((p) => p !== undefined && existsSync(p));
+// SwiftShader) through playwright-core, the one the browser tests use (test/browser/chromium.mjs:
+// CHROMIUM_PATH, the npm package's, or Debian's). Skipped where none is usable.
+const chromium = (() => {
+  try {
+    return findChromium();
+  } catch {
+    return undefined;
+  }
+})();
 
 const wire = (a: Arr): WireArray => ({ dtype: a instanceof Float32Array ? 'float32' : 'float64', values: Array.from(a) });
 
@@ -22,9 +28,9 @@ function toWire(v: unknown): unknown {
   return v;
 }
 
-describe('gpu.js backend in headless Chromium', { skip: chromiumPath === undefined ? 'no Chromium found' : false, timeout: 60_000 }, () => {
+describe('gpu.js backend in headless Chromium', { skip: chromium === undefined ? 'no Chromium found' : false, timeout: 60_000 }, () => {
   it('webgl2 and webgl modes against the float64 reference', async () => {
-    const [{ build }, { chromium }] = await Promise.all([import('esbuild'), import('playwright-core')]);
+    const [{ build }, { chromium: playwright }] = await Promise.all([import('esbuild'), import('playwright-core')]);
     const bundle = await build({
       entryPoints: [fileURLToPath(new URL('./browser/gpu-entry.ts', import.meta.url))],
       bundle: true,
@@ -39,7 +45,7 @@ describe('gpu.js backend in headless Chromium', { skip: chromiumPath === undefin
       ...gemms.map((p): WireCase => ({ op: 'gemm', ...p.c, A: wire(p.A), B: wire(p.B), C: wire(p.C) })),
       ...jacs.map((p): WireCase => ({ op: 'jacobian', J: toWire(p.J), X: wire(p.X), Y: wire(p.Y), cols: p.c.cols, alpha: p.c.alpha, beta: p.c.beta })),
     ];
-    const browser = await chromium.launch({ executablePath: chromiumPath, args: ['--no-sandbox', '--use-gl=angle', '--use-angle=swiftshader', '--enable-unsafe-swiftshader'] });
+    const browser = await playwright.launch({ executablePath: chromium!.executablePath, env: chromium!.env, args: ['--no-sandbox', '--use-gl=angle', '--use-angle=swiftshader', '--enable-unsafe-swiftshader'] });
     try {
       const page = await browser.newPage();
       const warnings: string[] = [];

@@ -58,3 +58,25 @@ test('createBackend rejects unknown names and options', async () => {
   await assert.rejects(createBackend('cuda' as never), /createBackend: backend: expected one of "js", "wasm", "workers", "gpu", received "cuda"/);
   await assert.rejects(createBackend('js', { threads: 2 }), /js: takes no options, received threads/);
 });
+
+test("useBackend('gpu') in Node takes gpu.js's CPU mode and says once that it is a CPU fallback; a GL mode asked by name is a plain error", async (t) => {
+  const warn = t.mock.method(console, 'warn', () => {});
+  const original = getBackend();
+  for (let i = 0; i < 2; i++) {
+    const previous = await useBackend('gpu');
+    const active = getBackend() as unknown as { mode: string; name: string; dispose(): void };
+    setBackend(previous);
+    assert.equal(active.mode, 'webasm');
+    assert.equal(active.name, 'gpujs-webasm');
+    active.dispose();
+  }
+  assert.equal(warn.mock.callCount(), 1, 'announced once per process');
+  assert.match(String(warn.mock.calls[0].arguments[0]), /^bp-lambda: useBackend\('gpu'\): no WebGL2, WebGL or headless-gl context in this runtime, so gpu\.js runs its kernels on the CPU \(mode "webasm", float32\)\. This is a CPU fallback, slower than useBackend\('wasm'\)/);
+  for (const mode of ['webgl2', 'webgl']) {
+    await assert.rejects(useBackend('gpu', { mode }), {
+      message: new RegExp(`^createBackend: gpu: mode "${mode}" is not available in this runtime: it needs a browser \\(or a worker with OffscreenCanvas\\) with WebGL\\. Use mode "gpu" .*\\(gpu\\.js: A requested mode of "${mode}" and is not supported\\)$`),
+    });
+  }
+  await assert.rejects(useBackend('gpu', { mode: 'headlessgl' }), /mode "headlessgl" is not available in this runtime: it needs Node with the `gl` addon/);
+  assert.equal(getBackend(), original, 'a failed switch changes nothing');
+});
