@@ -1,8 +1,11 @@
 /**
  * Seeded pseudo-random numbers: xoshiro128** seeded through splitmix32.
- * Same seed, same numbers, on every platform (32-bit integer arithmetic only).
+ * Same seed, same numbers, on every platform: 32-bit integer arithmetic, and normal draws through
+ * the engine-independent log and cosPi of src/math.
  * The state is four 32-bit words and can be saved and restored (checkpoints).
  */
+import { cosPi, log } from './math/index.ts';
+
 export type RngState = [number, number, number, number];
 
 function splitmix32(seed: number): () => number {
@@ -77,7 +80,7 @@ export class Rng {
     let u = 0;
     while (u === 0) u = this.next();
     const v = this.next();
-    return Math.sqrt(-2 * Math.log(u)) * Math.cos(2 * Math.PI * v);
+    return Math.sqrt(-2 * log(u)) * cosPi(2 * v);
   }
 
   /** In-place Fisher–Yates shuffle. */

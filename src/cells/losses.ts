@@ -1,5 +1,6 @@
 import type { Arr } from '../tensor/dtype.ts';
 import type { LossKind } from '../data/batch.ts';
+import { exp, log, log1p } from '../math/index.ts';
 
 /**
  * Per-example losses ℓ(ŷ, y) on one step and their gradients ∂ℓ/∂ŷ (no 1/B: MATH.md §1).
@@ -26,23 +27,23 @@ export function lossStep(kind: LossKind, yhat: Arr, y: Arr, batch: number, O: nu
         let m = -Infinity;
         for (let o = 0; o < O; o++) m = Math.max(m, yhat[off + o]);
         let z = 0;
-        for (let o = 0; o < O; o++) z += Math.exp(yhat[off + o] - m);
-        const logZ = m + Math.log(z);
+        for (let o = 0; o < O; o++) z += exp(yhat[off + o] - m);
+        const logZ = m + log(z);
         let ysum = 0;
         for (let o = 0; o < O; o++) {
           ysum += y[off + o];
           if (y[off + o] !== 0) l -= y[off + o] * (yhat[off + o] - logZ);
         }
-        if (grad) for (let o = 0; o < O; o++) grad[off + o] = Math.exp(yhat[off + o] - logZ) * ysum - y[off + o];
+        if (grad) for (let o = 0; o < O; o++) grad[off + o] = exp(yhat[off + o] - logZ) * ysum - y[off + o];
         break;
       }
       case 'sigmoid-bce':
         for (let o = 0; o < O; o++) {
           const zo = yhat[off + o];
           const t = y[off + o];
-          l += Math.max(zo, 0) - zo * t + Math.log1p(Math.exp(-Math.abs(zo)));
+          l += Math.max(zo, 0) - zo * t + log1p(exp(-Math.abs(zo)));
           if (grad) {
-            const p = zo >= 0 ? 1 / (1 + Math.exp(-zo)) : Math.exp(zo) / (1 + Math.exp(zo));
+            const p = zo >= 0 ? 1 / (1 + exp(-zo)) : exp(zo) / (1 + exp(zo));
             grad[off + o] = p - t;
           }
         }

@@ -3,6 +3,7 @@ import type { Jacobian } from '../tensor/jacobian.ts';
 import { kernels } from '../tensor/ops.ts';
 import { Tensor } from '../tensor/tensor.ts';
 import type { ParamGroup } from '../model/params.ts';
+import { tanh } from '../math/index.ts';
 import { sigmoid } from './activations.ts';
 import type { Cell, CellCache } from './cell.ts';
 
@@ -93,7 +94,7 @@ export class LstmCell implements Cell<LstmCache> {
       for (let j = 0; j < H; j++) {
         const i = sigmoid(z[zr + j] + b.data[j]);
         const f = sigmoid(z[zr + H + j] + b.data[H + j]);
-        const g = Math.tanh(z[zr + 2 * H + j] + b.data[2 * H + j]);
+        const g = tanh(z[zr + 2 * H + j] + b.data[2 * H + j]);
         const o = sigmoid(z[zr + 3 * H + j] + b.data[3 * H + j]);
         z[zr + j] = i;
         z[zr + H + j] = f;
@@ -101,7 +102,7 @@ export class LstmCell implements Cell<LstmCache> {
         z[zr + 3 * H + j] = o;
         const cPrev = c.sPrev[r * n + H + j];
         const ct = f * cPrev + i * g;
-        const kt = Math.tanh(ct);
+        const kt = tanh(ct);
         const ht = o * kt;
         c.k[r * H + j] = kt;
         c.h[r * H + j] = ht;

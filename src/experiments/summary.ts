@@ -63,7 +63,7 @@ export interface Summary {
 export function meanSd(values: number[]): MeanSd {
   const n = values.length;
   const mean = n ? values.reduce((a, v) => a + v, 0) / n : NaN;
-  const sd = n > 1 ? Math.sqrt(values.reduce((a, v) => a + (v - mean) ** 2, 0) / (n - 1)) : 0;
+  const sd = n > 1 ? Math.sqrt(values.reduce((a, v) => a + (v - mean) * (v - mean), 0) / (n - 1)) : 0;
   return { mean, sd, n };
 }
 

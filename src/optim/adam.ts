@@ -1,4 +1,5 @@
 import type { ModelGroups } from '../model/model.ts';
+import { powInt } from '../math/index.ts';
 import { checkOptions, checkPositive, describe } from '../validate.ts';
 import { checkClip, checkUnit, clipFactor, forEachPair, resolveRates, type GroupRates, type Optimizer, type OptimizerOptions } from './optimizer.ts';
 
@@ -41,8 +42,8 @@ export class Adam implements Optimizer {
     const c = clipFactor(grads, this.rates, this.clipNorm);
     this.t++;
     const [b1, b2] = this.betas;
-    const bc1 = 1 - b1 ** this.t;
-    const bc2 = 1 - b2 ** this.t;
+    const bc1 = 1 - powInt(b1, this.t);
+    const bc2 = 1 - powInt(b2, this.t);
     forEachPair(params, grads, this.rates, (key, p, g, lr) => {
       let m = this.m.get(key);
       let v = this.v.get(key);
