@@ -155,6 +155,10 @@ export async function suite(argv: string[]): Promise<void> {
   const k = quick ? null : spawnSync(process.execPath, ['--import', 'tsx', 'bench/kernels.ts', '--quick'], { cwd: root, encoding: 'utf8', timeout: 20 * 60_000 });
   if (k) log(k.status === 0 ? k.stdout.trim() : `kernel benchmark failed: ${(k.stderr || '').trim().split('\n').pop()}`);
 
+  // 6. the engine-independent math against Math.* (ns per call, and per training step)
+  const m = spawnSync(process.execPath, ['--import', 'tsx', 'bench/main.ts', 'math', ...(quick ? ['--quick'] : [])], { cwd: root, encoding: 'utf8', timeout: 10 * 60_000 });
+  log(m.status === 0 ? `\n${m.stdout.trim()}` : `\nmath benchmark failed: ${(m.stderr || '').trim().split('\n').pop()}`);
+
   log(`\nTotal wall time: ${fmt((performance.now() - started) / 1000, 0)} s.`);
   writeFileAtomicSync(root + outFile, out.join('\n') + '\n');
 }

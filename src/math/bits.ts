@@ -1,23 +1,27 @@
 /**
- * Exact bit-level helpers for float64 (no rounding anywhere): powers of two built from their
- * bits, scaling by 2^k, and the exponent/significand split of a positive normal number.
- * One Float64Array/Uint32Array view pair is shared; the word order is detected once, so the
- * code is right on either byte order.
+ * Exact helpers for float64 (no rounding anywhere): powers of two, scaling by 2^k, and the
+ * exponent/significand split of a positive normal number. The exponent is read from the bits
+ * through one shared Float64Array/Uint32Array view pair (the word order is detected once, so
+ * the code is right on either byte order); powers of two come from a table filled by exact
+ * doublings and halvings at load time (a table load is faster than assembling the bits).
  */
 const f64 = new Float64Array(1);
 const u32 = new Uint32Array(f64.buffer);
 /** Index of the word holding sign, exponent and the top 20 significand bits. */
 const HI = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1 ? 1 : 0;
-const LO = 1 - HI;
 
 /** Smallest positive normal float64, 2^-1022. */
 export const MIN_NORMAL = 2.2250738585072014e-308;
 
-/** 2^k for an integer k in [-1022, 1023], from its bit pattern (exact). */
+/** POW2[k + 1074] = 2^k for k = −1074..1023 (every halving and doubling is exact). */
+const POW2 = new Float64Array(2098);
+POW2[1074] = 1;
+for (let k = 1; k <= 1023; k++) POW2[1074 + k] = 2 * POW2[1073 + k];
+for (let k = 1; k <= 1074; k++) POW2[1074 - k] = 0.5 * POW2[1075 - k];
+
+/** 2^k for an integer k in [-1074, 1023] (exact). */
 export function pow2(k: number): number {
-  u32[HI] = (k + 1023) << 20;
-  u32[LO] = 0;
-  return f64[0];
+  return POW2[k + 1074];
 }
 
 /**
@@ -53,9 +57,7 @@ export function exponentOf(x: number): number {
   return (u32[HI] >>> 20) - 1023;
 }
 
-/** x·2^-exponentOf(x), in [1, 2), for a finite positive normal x (exact). */
-export function significandOf(x: number): number {
-  f64[0] = x;
-  u32[HI] = (u32[HI] & 0x000fffff) | 0x3ff00000;
-  return f64[0];
+/** x·2^-e in [1, 2), given a finite positive normal x and e = exponentOf(x) (exact). */
+export function significandOf(x: number, e: number): number {
+  return x * POW2[1074 - e];
 }

@@ -32,7 +32,7 @@ let redM = 0;
 function reduce(x: number): number {
   const N = Math.round(x * INV_LN2_128);
   const j = N & 127;
-  redM = (N - j) / 128;
+  redM = (N - j) * 0.0078125; // exact: N − j is a multiple of 128
   const r1 = x - N * LN2_128_HI; // exact: N·LN2_128_HI has ≤ 53 bits and lies next to x
   const r2 = -N * LN2_128_LO;
   const r = r1 + r2;

@@ -2,10 +2,10 @@ import { ddLow, twoProdErr, twoSumErr } from './dd.ts';
 import { exp, expm1Parts, expParts } from './exp.ts';
 
 /**
- * tanh and the logistic sigmoid, each as one quotient of double-doubles: the numerator and
- * denominator come from expm1Parts/expParts with relative error below 2^-56, and the quotient
- * q + (remainder)/d uses an exact product for the remainder (Dekker), so the only rounding at
- * full weight is the final addition. +, −, ×, ÷ and exact bit operations only.
+ * tanh and the logistic sigmoid, each as one quotient n/d of double-doubles: n and d come from
+ * expm1Parts/expParts with relative error below 2^-56; with i = fl(1/d) and q = fl(n·i), the
+ * remainder n − q·d is formed exactly (Dekker's product) and q + remainder·i is within 2^-100
+ * of n/d, so the only rounding at full weight is the final addition. +, −, ×, ÷ only.
  */
 
 /** 2^-28: below it tanh(x) = x − x³/3 rounds to x. */
@@ -26,9 +26,10 @@ export function tanh(x: number): number {
   const uLo = ddLow[0];
   const dHi = uHi + 2;
   const dLo = twoSumErr(uHi, 2, dHi) + uLo;
-  const q = uHi / dHi;
+  const inv = 1 / dHi;
+  const q = uHi * inv;
   const p = q * dHi;
-  const t = q + (uHi - p - twoProdErr(q, dHi, p) + uLo - q * dLo) / dHi;
+  const t = q + (uHi - p - twoProdErr(q, dHi, p) + uLo - q * dLo) * inv;
   return x < 0 ? -t : t;
 }
 
@@ -52,7 +53,8 @@ export function sigmoid(z: number): number {
   // numerator n = e^z for z < 0, 1 otherwise; σ = n/d
   const nHi = negative ? eHi : 1;
   const nLo = negative ? eLo : 0;
-  const q = nHi / dHi;
+  const inv = 1 / dHi;
+  const q = nHi * inv;
   const p = q * dHi;
-  return q + (nHi - p - twoProdErr(q, dHi, p) + nLo - q * dLo) / dHi;
+  return q + (nHi - p - twoProdErr(q, dHi, p) + nLo - q * dLo) * inv;
 }

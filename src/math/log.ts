@@ -37,8 +37,9 @@ function logPlus(x: number, c: number): number {
     x *= TWO_54;
     k = -54;
   }
-  k += exponentOf(x);
-  let m = significandOf(x);
+  const e = exponentOf(x);
+  k += e;
+  let m = significandOf(x, e);
   if (m >= M_SPLIT) {
     m *= 0.5;
     k += 1;

@@ -30,8 +30,9 @@ export function powInt(x: number, n: number): number {
     a *= 18014398509481984; // 2^54
     aExp = -54;
   }
-  aExp += exponentOf(a);
-  let aHi = significandOf(a);
+  const e0 = exponentOf(a);
+  aExp += e0;
+  let aHi = significandOf(a, e0);
   let aLo = 0;
   let rHi = 1;
   let rLo = 0;
