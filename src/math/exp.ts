@@ -22,24 +22,37 @@ const C6 = 1 / 720;
 const EXP_MAX_ARG = 709.8;
 const EXP_MIN_ARG = -746;
 
-/** The power of two m of the last `reduce`. */
-let redM = 0;
+/**
+ * The last `reduce`: the power of two m, r1, r2 + q, and the table entry (hi, lo). A typed
+ * array rather than module variables: `let` bindings cost a hole check on every access.
+ */
+const RED = new Float64Array(5);
+const M = 0;
+const R1 = 1;
+const T = 2;
+const S_HI = 3;
+const S_LO = 4;
 
 /**
  * e^x / 2^m as a double-double for finite x in [EXP_MIN_ARG, EXP_MAX_ARG]: returns the high
- * part, writes the low part to ddLow[0] and m to redM. Relative error below 2^-60.
+ * part, writes the low part to ddLow[0] and m to RED[M]. Relative error below 2^-60.
  */
 function reduce(x: number): number {
   const N = Math.round(x * INV_LN2_128);
   const j = N & 127;
-  redM = (N - j) * 0.0078125; // exact: N − j is a multiple of 128
+  RED[M] = (N - j) * 0.0078125; // exact: N − j is a multiple of 128
   const r1 = x - N * LN2_128_HI; // exact: N·LN2_128_HI has ≤ 53 bits and lies next to x
   const r2 = -N * LN2_128_LO;
   const r = r1 + r2;
   const q = r * r * (C2 + r * (C3 + r * (C4 + r * (C5 + r * C6))));
-  const p = r1 + (r2 + q); // e^r − 1
+  const t = r2 + q;
+  const p = r1 + t; // e^r − 1
   const sHi = EXP2_TABLE[2 * j];
   const sLo = EXP2_TABLE[2 * j + 1];
+  RED[R1] = r1;
+  RED[T] = t;
+  RED[S_HI] = sHi;
+  RED[S_LO] = sLo;
   const tail = sHi * p + sLo * (1 + p);
   const hi = sHi + tail;
   ddLow[0] = tail - (hi - sHi);
@@ -57,7 +70,7 @@ export function exp(x: number): number {
   if (x > EXP_MAX_ARG) return Infinity;
   if (x < EXP_MIN_ARG) return 0;
   const y = reduce(x); // the pair is normalised: hi is already the rounded sum
-  const m = redM;
+  const m = RED[M];
   return m >= -1022 && m <= 1023 ? y * pow2(m) : scalePow2(y, m);
 }
 
@@ -67,7 +80,7 @@ export function exp(x: number): number {
  */
 export function expParts(x: number): number {
   const hi = reduce(x);
-  const s = pow2(redM);
+  const s = pow2(RED[M]);
   ddLow[0] *= s;
   return hi * s;
 }
@@ -91,8 +104,9 @@ const SMALL = 0.125;
  * e^x − 1 as a double-double (high part returned, low part in ddLow[0]), relative error below
  * 2^-56, for finite x with 2^-54 ≤ |x| and x ≤ 709. Internal (expm1, tanh).
  *   |x| < 1/8:  x + x²/2 + x³·Σ_{k=3..12} x^(k−3)/k!   (x²/2 exact as a pair; truncation < 2^-68)
- *   otherwise:  e^x from the table as a pair, minus 1 exactly (TwoSum); the cancellation
- *               costs at most a factor e^(1/8)/(e^(1/8) − 1) ≈ 8.5 in relative error.
+ *   otherwise:  e^x from the table with e^r − 1 and its product by the table entry kept as
+ *               exact pairs (relative error below 2^-70), minus 1 exactly (TwoSum); the
+ *               cancellation costs at most a factor e^(1/8)/(e^(1/8) − 1) ≈ 8.5.
  */
 export function expm1Parts(x: number): number {
   if (Math.abs(x) < SMALL) {
@@ -106,8 +120,20 @@ export function expm1Parts(x: number): number {
     ddLow[0] = tail - (hi - s);
     return hi;
   }
-  const eHi = expParts(x);
-  const eLo = ddLow[0];
+  // e^x/2^m = S·(1 + p) again from the reduction, with p and S_hi·p as exact pairs: the
+  // cancellation in e^x − 1 magnifies their rounding errors
+  reduce(x);
+  const sHi = RED[S_HI];
+  const r1 = RED[R1];
+  const t = RED[T];
+  const pHi = r1 + t;
+  const pLo = twoSumErr(r1, t, pHi);
+  const prod = sHi * pHi;
+  const low = twoProdErr(sHi, pHi, prod) + sHi * pLo + RED[S_LO] * (1 + pHi);
+  const e1 = sHi + prod;
+  const scale = pow2(RED[M]);
+  const eHi = e1 * scale;
+  const eLo = (twoSumErr(sHi, prod, e1) + low) * scale;
   const d = eHi - 1;
   const tail = twoSumErr(eHi, -1, d) + eLo;
   const hi = d + tail;

@@ -1,8 +1,8 @@
 /**
  * Engine-independent elementary functions. ECMAScript leaves the accuracy of Math.exp,
- * Math.log, Math.tanh, Math.cos, … to each engine ("implementation-approximated"), and V8,
- * JavaScriptCore, SpiderMonkey and QuickJS return different last bits; only +, −, ×, ÷ and
- * Math.sqrt are correctly rounded everywhere. Every function here is built from those
+ * Math.log, Math.tanh, Math.cos, `**`, … to each engine ("implementation-approximated"), and
+ * engines return different last bits (Node 20's V8, later V8 builds, Bun's JavaScriptCore and
+ * QuickJS all differ); only +, −, ×, ÷ and Math.sqrt are correctly rounded everywhere. Every function here is built from those
  * operations and exact bit manipulation only, so it returns the same bits in every engine,
  * which keeps training bit-identical across Node, Bun, Deno, workerd, QuickJS and browsers.
  *
