@@ -12,11 +12,18 @@ import { EXP2_TABLE, INV_LN2_128, LN2_128_HI, LN2_128_LO } from './tables.ts';
  * operation, so every IEEE-754 engine returns the same bits.
  */
 
-const C2 = 1 / 2;
-const C3 = 1 / 6;
-const C4 = 1 / 24;
-const C5 = 1 / 120;
-const C6 = 1 / 720;
+/** 1/k! for the Taylor series of e^r − 1 (every k! ≤ 12! is an exact double, so each is one rounding). */
+const F2 = 1 / 2;
+const F3 = 1 / 6;
+const F4 = 1 / 24;
+const F5 = 1 / 120;
+const F6 = 1 / 720;
+const F7 = 1 / 5040;
+const F8 = 1 / 40320;
+const F9 = 1 / 362880;
+const F10 = 1 / 3628800;
+const F11 = 1 / 39916800;
+const F12 = 1 / 479001600;
 
 /** Above this, e^x overflows (ln(MAX_VALUE) ≈ 709.7827); below −746, it rounds to 0. */
 const EXP_MAX_ARG = 709.8;
@@ -44,7 +51,7 @@ function reduce(x: number): number {
   const r1 = x - N * LN2_128_HI; // exact: N·LN2_128_HI has ≤ 53 bits and lies next to x
   const r2 = -N * LN2_128_LO;
   const r = r1 + r2;
-  const q = r * r * (C2 + r * (C3 + r * (C4 + r * (C5 + r * C6))));
+  const q = r * r * (F2 + r * (F3 + r * (F4 + r * (F5 + r * F6))));
   const t = r2 + q;
   const p = r1 + t; // e^r − 1
   const sHi = EXP2_TABLE[2 * j];
@@ -85,18 +92,6 @@ export function expParts(x: number): number {
   return hi * s;
 }
 
-/** 1/k! for the Taylor series of expm1 near 0 (each k! ≤ 12! is exact, so each is one rounding). */
-const E3 = 1 / 6;
-const E4 = 1 / 24;
-const E5 = 1 / 120;
-const E6 = 1 / 720;
-const E7 = 1 / 5040;
-const E8 = 1 / 40320;
-const E9 = 1 / 362880;
-const E10 = 1 / 3628800;
-const E11 = 1 / 39916800;
-const E12 = 1 / 479001600;
-
 /** Below this |x|, expm1 uses its Taylor series instead of the table. */
 const SMALL = 0.125;
 
@@ -114,7 +109,7 @@ export function expm1Parts(x: number): number {
     const xxErr = twoProdErr(x, x, xx);
     const h = 0.5 * xx;
     const s = x + h;
-    const poly = E3 + x * (E4 + x * (E5 + x * (E6 + x * (E7 + x * (E8 + x * (E9 + x * (E10 + x * (E11 + x * E12))))))));
+    const poly = F3 + x * (F4 + x * (F5 + x * (F6 + x * (F7 + x * (F8 + x * (F9 + x * (F10 + x * (F11 + x * F12))))))));
     const tail = twoSumErr(x, h, s) + 0.5 * xxErr + x * xx * poly;
     const hi = s + tail;
     ddLow[0] = tail - (hi - s);
