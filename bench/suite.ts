@@ -162,6 +162,10 @@ export async function suite(argv: string[]): Promise<void> {
   const nd = spawnSync(process.execPath, ['--import', 'tsx', 'bench/ndarray-copy.ts', ...(quick ? ['--quick'] : [])], { cwd: root, encoding: 'utf8', timeout: 5 * 60_000 });
   log(nd.status === 0 ? nd.stdout.trim() : `ndarray benchmark failed: ${(nd.stderr || '').trim().split('\n').pop()}`);
 
+  // 7. the engine-independent math against Math.* (ns per call, and per training step)
+  const m = spawnSync(process.execPath, ['--import', 'tsx', 'bench/main.ts', 'math', ...(quick ? ['--quick'] : [])], { cwd: root, encoding: 'utf8', timeout: 10 * 60_000 });
+  log(m.status === 0 ? `\n${m.stdout.trim()}` : `\nmath benchmark failed: ${(m.stderr || '').trim().split('\n').pop()}`);
+
   log(`\nTotal wall time: ${fmt((performance.now() - started) / 1000, 0)} s.`);
   writeFileAtomicSync(root + outFile, out.join('\n') + '\n');
 }

@@ -2,7 +2,7 @@
  * Choosing a backend with one option (entry point `bp-lambda/backends`):
  *
  *   await useBackend('wasm');                  // WebAssembly SIMD kernels (pure-JS fallback)
- *   await useBackend('workers', { workers: 2 }); // Node worker_threads on shared memory
+ *   await useBackend('workers', { workers: 2 }); // threads on shared memory (wasm/JS fallback)
  *   await useBackend('gpu');                   // gpu.js, imported only now: the best mode here
  *   await useBackend('gpu', { mode: 'webgl2' }); // browsers only (WebGL2)
  *   await useBackend('js');                    // the default pure-JS kernels
@@ -16,6 +16,11 @@
  * without `gl`, always). That CPU fallback works, but is slower than 'wasm' and only float32, so
  * it is announced once with console.warn; the backend's `mode` says which one runs. A mode
  * asked for by name that this runtime lacks ('webgl2' in Node, say) is an error that says so.
+ *
+ * Where the runtime cannot run the backend asked for (no WebAssembly SIMD; no shared memory,
+ * Atomics.wait or worker threads), 'wasm' and 'workers' fall back to the next one that runs
+ * (workers → wasm → js, same bits) and say so in the returned backend's `fallback`; pass
+ * `{ fallback: false }` for an error.
  */
 import type { Backend } from './tensor/backend.ts';
 import { JsBackend } from './tensor/js-backend.ts';
@@ -43,6 +48,7 @@ const BACKEND_OPTIONS: Record<BackendChoice, Record<string, OptionCheck>> = {
     minParallelFlops: checkNonNegative,
     stallTimeoutMs: checkPositive,
     spawn: (v, n) => typeof v === 'function' || fail(n, 'a function (index) => WorkerPort', v),
+    fallback: (v, n) => typeof v === 'boolean' || fail(n, 'a boolean', v),
   },
   gpu: { mode: oneOf('gpu', 'webgl2', 'webgl', 'headlessgl', 'webasm', 'wasm', 'cpu'), maxKernels: (v, n) => checkInt(v, n, 1) },
 };
@@ -74,8 +80,16 @@ export async function createBackend(name: BackendChoice, options: Record<string,
       return createWasmBackend(options);
     }
     case 'workers': {
-      const { createWorkersBackend } = await import('./tensor/workers-backend.ts');
-      return createWorkersBackend(options);
+      const { fallback, ...rest } = options;
+      const { createWorkersBackend, ThreadsUnavailableError } = await import('./tensor/workers-backend.ts');
+      try {
+        return await createWorkersBackend(rest);
+      } catch (e) {
+        if (fallback === false || !(e instanceof ThreadsUnavailableError)) throw e;
+        const { createWasmBackend } = await import('./tensor/wasm-backend.ts');
+        const float32 = rest.float32 === 'f32x4' ? { float32: 'f32x4' as const } : {};
+        return createWasmBackend(float32, `workers → wasm: ${e.message}`);
+      }
     }
     case 'gpu': {
       const { createGpuBackend } = await import('./tensor/gpu-backend.ts');

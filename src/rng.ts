@@ -1,8 +1,11 @@
 /**
  * Seeded pseudo-random numbers: xoshiro128** seeded through splitmix32.
- * Same seed, same numbers, on every platform (32-bit integer arithmetic only).
+ * Same seed, same numbers, on every platform: 32-bit integer arithmetic, and normal draws through
+ * the engine-independent log and cosPi of src/math.
  * The state is four 32-bit words and can be saved and restored (checkpoints).
  */
+import { cosPi, log } from './math/index.ts';
+
 export type RngState = [number, number, number, number];
 
 function splitmix32(seed: number): () => number {
@@ -36,7 +39,7 @@ export class Rng {
   static fromState(state: RngState): Rng {
     const r = new Rng(0);
     if (!Array.isArray(state) || state.length !== 4 || state.some((v) => !Number.isInteger(v) || v < 0 || v > 0xffffffff) || state.every((v) => v === 0)) {
-      throw new Error(`rng state: expected 4 unsigned 32-bit integers, not all zero (xoshiro128** would then give only zeros), received ${JSON.stringify(state)}`);
+      throw new Error(`rng state: expected 4 unsigned 32-bit integers, not all zero (the xoshiro128 generator would then give only zeros), received ${JSON.stringify(state)}`);
     }
     r.s = new Uint32Array(state);
     return r;
@@ -82,7 +85,7 @@ export class Rng {
     let u = 0;
     while (u === 0) u = this.next();
     const v = this.next();
-    return Math.sqrt(-2 * Math.log(u)) * Math.cos(2 * Math.PI * v);
+    return Math.sqrt(-2 * log(u)) * cosPi(2 * v);
   }
 
   /** In-place Fisher–Yates shuffle. */

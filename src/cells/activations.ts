@@ -1,19 +1,17 @@
+import { sigmoid, tanh } from '../math/index.ts';
+
+export { sigmoid };
+
 /** Elementwise activations of the vanilla RNN and their derivatives (from a and φ(a)). */
 export type Activation = 'identity' | 'tanh' | 'relu' | 'sigmoid';
 export const ACTIVATIONS: readonly Activation[] = ['identity', 'tanh', 'relu', 'sigmoid'];
-
-export function sigmoid(z: number): number {
-  if (z >= 0) return 1 / (1 + Math.exp(-z));
-  const e = Math.exp(z);
-  return e / (1 + e);
-}
 
 export function activate(kind: Activation, a: number): number {
   switch (kind) {
     case 'identity':
       return a;
     case 'tanh':
-      return Math.tanh(a);
+      return tanh(a);
     case 'relu':
       return a > 0 ? a : 0;
     case 'sigmoid':

@@ -3,6 +3,7 @@ import type { Jacobian } from '../tensor/jacobian.ts';
 import { kernels } from '../tensor/ops.ts';
 import type { ParamGroup } from '../tensor/params.ts';
 import { sigmoid } from './activations.ts';
+import { tanh } from '../math/index.ts';
 import type { Cell, CellCache, CellDefinition } from './cell.ts';
 import { CellBase } from './base.ts';
 import { initUniform } from './init.ts';
@@ -95,7 +96,7 @@ export class GruCell extends CellBase implements Cell<GruCache> {
         const r = sigmoid(c.gi[g + j] + bi[j] + c.gh[g + j] + bh[j]);
         const z = sigmoid(c.gi[g + H + j] + bi[H + j] + c.gh[g + H + j] + bh[H + j]);
         const q = c.gh[g + 2 * H + j] + bh[2 * H + j];
-        const n = Math.tanh(c.gi[g + 2 * H + j] + bi[2 * H + j] + r * q);
+        const n = tanh(c.gi[g + 2 * H + j] + bi[2 * H + j] + r * q);
         const at = row * H + j;
         const hPrev = c.sPrev[at];
         const dn = (1 - z) * (1 - n * n);

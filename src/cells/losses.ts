@@ -1,5 +1,6 @@
 import type { Arr } from '../tensor/dtype.ts';
 import type { LossKind } from '../data/batch.ts';
+import { exp, log, log1p } from '../math/index.ts';
 
 /**
  * Per-example losses ℓ(ŷ, y) on one step and their gradients ∂ℓ/∂ŷ (no 1/B: MATH.md §1).
@@ -32,14 +33,14 @@ export function lossStep(kind: LossKind, yhat: Arr, y: Arr, batch: number, O: nu
         for (let o = 1; o < O; o++) if (yhat[off + o] > yhat[off + j]) j = o;
         const m = yhat[off + j];
         let r = 0;
-        for (let o = 0; o < O; o++) if (o !== j) r += Math.exp(yhat[off + o] - m);
-        const logSum = Math.log1p(r);
+        for (let o = 0; o < O; o++) if (o !== j) r += exp(yhat[off + o] - m);
+        const logSum = log1p(r);
         let ysum = 0;
         for (let o = 0; o < O; o++) {
           ysum += y[off + o];
           if (y[off + o] !== 0) l -= y[off + o] * (yhat[off + o] - m - logSum);
         }
-        if (grad) for (let o = 0; o < O; o++) grad[off + o] = (Math.exp(yhat[off + o] - m) / (1 + r)) * ysum - y[off + o];
+        if (grad) for (let o = 0; o < O; o++) grad[off + o] = (exp(yhat[off + o] - m) / (1 + r)) * ysum - y[off + o];
         break;
       }
       case 'sigmoid-bce':
@@ -48,9 +49,9 @@ export function lossStep(kind: LossKind, yhat: Arr, y: Arr, batch: number, O: nu
           const t = y[off + o];
           // softplus form: (1 − t)·z + log1p(e^{−z}) for z ≥ 0, −t·z + log1p(e^{z}) below; 1 − t
           // is exact for t near 1, where max(z, 0) − z·t would cancel
-          l += (zo >= 0 ? (1 - t) * zo : -t * zo) + Math.log1p(Math.exp(-Math.abs(zo)));
+          l += (zo >= 0 ? (1 - t) * zo : -t * zo) + log1p(exp(-Math.abs(zo)));
           if (grad) {
-            const p = zo >= 0 ? 1 / (1 + Math.exp(-zo)) : Math.exp(zo) / (1 + Math.exp(zo));
+            const p = zo >= 0 ? 1 / (1 + exp(-zo)) : exp(zo) / (1 + exp(zo));
             grad[off + o] = p - t;
           }
         }

@@ -2,6 +2,7 @@ import { alloc, type Arr, type DType } from '../tensor/dtype.ts';
 import type { Jacobian } from '../tensor/jacobian.ts';
 import { kernels } from '../tensor/ops.ts';
 import type { ParamGroup } from '../tensor/params.ts';
+import { tanh } from '../math/index.ts';
 import { sigmoid } from './activations.ts';
 import type { Cell, CellCache, CellDefinition } from './cell.ts';
 import { CellBase } from './base.ts';
@@ -81,7 +82,7 @@ export class LstmCell extends CellBase implements Cell<LstmCache> {
       for (let j = 0; j < H; j++) {
         const i = sigmoid(z[zr + j] + b.data[j]);
         const f = sigmoid(z[zr + H + j] + b.data[H + j]);
-        const g = Math.tanh(z[zr + 2 * H + j] + b.data[2 * H + j]);
+        const g = tanh(z[zr + 2 * H + j] + b.data[2 * H + j]);
         const o = sigmoid(z[zr + 3 * H + j] + b.data[3 * H + j]);
         z[zr + j] = i;
         z[zr + H + j] = f;
@@ -89,7 +90,7 @@ export class LstmCell extends CellBase implements Cell<LstmCache> {
         z[zr + 3 * H + j] = o;
         const cPrev = c.sPrev[r * n + H + j];
         const ct = f * cPrev + i * g;
-        const kt = Math.tanh(ct);
+        const kt = tanh(ct);
         const ht = o * kt;
         c.k[r * H + j] = kt;
         c.h[r * H + j] = ht;

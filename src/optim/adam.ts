@@ -1,4 +1,5 @@
 import type { ModelGroups } from '../model/model.ts';
+import { powInt } from '../math/index.ts';
 import { checkOptions, checkPositive, describe } from '../validate.ts';
 import { checkClip, checkUnit, GROUP_NAMES, OptimizerDivergenceError, prepareStep, resolveRates, type GroupName, type GroupRates, type Optimizer, type OptimizerOptions, type StepGrads } from './optimizer.ts';
 
@@ -77,8 +78,8 @@ export class Adam implements Optimizer {
     for (const commit of [false, true]) {
       pairs.forEach(({ group, name, p, g, lr }, k) => {
         const t = this.state[group].step + 1;
-        const bc1 = 1 - b1 ** t;
-        const bc2 = 1 - b2 ** t;
+        const bc1 = 1 - powInt(b1, t);
+        const bc2 = 1 - powInt(b2, t);
         const { m, v } = moments[k];
         for (let i = 0; i < p.data.length; i++) {
           const gi = c * g.data[i];

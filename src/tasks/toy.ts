@@ -11,6 +11,7 @@
  * first two output coordinates and the others are 0.
  */
 import { Rng } from '../rng.ts';
+import { cosPi, sinPi } from '../math/index.ts';
 import type { SeqBatch } from '../data/batch.ts';
 import { alloc, type DType } from '../tensor/dtype.ts';
 import { checkDTypeArg, checkInteger, checkObject, checkRng, fail } from './check.ts';
@@ -91,10 +92,10 @@ function distinctPatterns(rng: Rng, K: number, bits: number): number[][] {
 
 /** The k-th of K evenly spaced unit-circle points, starting at (0, 1), padded with zeros. */
 function circlePoint(k: number, K: number, outputSize: number): number[] {
-  const angle = Math.PI / 2 + (2 * Math.PI * k) / K;
+  const halfTurns = 1 / 2 + (2 * k) / K; // the angle π/2 + 2πk/K in units of π
   const point = new Array<number>(outputSize).fill(0);
-  point[0] = k === 0 ? 0 : Math.cos(angle);
-  point[1] = k === 0 ? 1 : Math.sin(angle);
+  point[0] = k === 0 ? 0 : cosPi(halfTurns);
+  point[1] = k === 0 ? 1 : sinPi(halfTurns);
   return point;
 }
 

@@ -11,6 +11,14 @@ export interface Backend {
   readonly name: string;
 
   /**
+   * Set when this backend stands in for one the runtime cannot run (no WebAssembly SIMD, no
+   * threads): which backend was asked for and why it is not used, e.g.
+   * "wasm → js: WebAssembly with SIMD is not available in this runtime". Results are the same
+   * bits either way (float64, and float32 outside the wasm f32x4 mode).
+   */
+  readonly fallback?: string;
+
+  /**
    * General matrix product, BLAS-style:
    *   C (M×N) ← alpha·op(A)·op(B) + beta·C,  op(A) is M×K, op(B) is K×N,
    * where op(X) = Xᵀ when the matching `trans` flag is set (then A is stored K×M, B is N×K).

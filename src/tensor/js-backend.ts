@@ -12,6 +12,12 @@ import { checkGemmArgs, checkJacobianMatmulArgs } from './validate.ts';
  */
 export class JsBackend implements Backend {
   readonly name = 'js';
+  readonly fallback?: string;
+
+  /** `fallback`: set when this backend stands in for another (see Backend.fallback). */
+  constructor(fallback?: string) {
+    if (fallback !== undefined) this.fallback = fallback;
+  }
   private readonly kernels = new JsRangeKernels();
 
   gemm(transA: boolean, transB: boolean, M: number, N: number, K: number, alpha: number, A: Arr, B: Arr, beta: number, C: Arr): void {

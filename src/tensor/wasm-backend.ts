@@ -16,9 +16,12 @@ export type { WasmKernelOptions } from './wasm/wasm-kernels.ts';
  */
 export class WasmBackend implements Backend {
   readonly name: string;
+  readonly fallback?: string;
   private readonly kernels: WasmRangeKernels;
 
-  constructor(module: WebAssembly.Module, options: WasmKernelOptions = {}) {
+  /** `fallback`: set when this backend stands in for another (see Backend.fallback). */
+  constructor(module: WebAssembly.Module, options: WasmKernelOptions = {}, fallback?: string) {
+    if (fallback !== undefined) this.fallback = fallback;
     this.kernels = new WasmRangeKernels(module, options);
     this.name = options.float32 === 'f32x4' ? 'wasm-f32x4' : 'wasm';
   }
@@ -45,15 +48,18 @@ export class WasmBackend implements Backend {
 
 /**
  * The WebAssembly SIMD backend, or the pure-JS backend (name 'js') where WebAssembly SIMD
- * cannot be used (pass `fallback: false` to get an error instead).
+ * cannot be used (pass `fallback: false` to get an error instead); the fallback says why in
+ * its `fallback` property. `standingInFor`: the note of a backend this one replaces (used by
+ * createBackend('workers') where threads are unavailable).
  */
-export async function createWasmBackend(options: WasmKernelOptions & { fallback?: boolean } = {}): Promise<Backend> {
+export async function createWasmBackend(options: WasmKernelOptions & { fallback?: boolean } = {}, standingInFor?: string): Promise<Backend> {
   const fallback = options.fallback ?? true;
   try {
     if (!wasmKernelsSupported()) throw new Error('WebAssembly with SIMD is not available in this runtime');
-    return new WasmBackend(await compileKernels(), options);
+    return new WasmBackend(await compileKernels(), options, standingInFor);
   } catch (e) {
     if (!fallback) throw e;
-    return new JsBackend();
+    const note = `wasm → js: ${e instanceof Error ? e.message : String(e)}`;
+    return new JsBackend(standingInFor === undefined ? note : `${standingInFor}; ${note}`);
   }
 }

@@ -235,6 +235,7 @@ function roundUp(v: number, m: number): number {
  * compiled module is sent to every worker) and resolves when all are ready.
  */
 export async function createWorkersBackend(options: WorkersBackendOptions = {}): Promise<WorkersBackend> {
+  checkThreads();
   const workers = options.workers ?? (await defaultWorkerCount());
   if (!Number.isInteger(workers) || workers < 1) throw new Error(`createWorkersBackend: workers must be an integer ≥ 1, received ${workers}`);
   const kernels: KernelKind = options.kernels ?? (wasmKernelsSupported() ? 'wasm' : 'js');
@@ -269,12 +270,31 @@ function initialise(port: WorkerPort, init: InitMessage): Promise<void> {
   });
 }
 
+/** Raised when this runtime or thread cannot run worker threads at all (createBackend then falls back). */
+export class ThreadsUnavailableError extends Error {}
+
+/** Throws ThreadsUnavailableError unless this thread has shared memory and may block in Atomics.wait. */
+function checkThreads(): void {
+  if (typeof SharedArrayBuffer !== 'function' || typeof Atomics !== 'object') {
+    throw new ThreadsUnavailableError('workers backend: SharedArrayBuffer is not available in this runtime (in browsers the page must be cross-origin isolated)');
+  }
+  try {
+    Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 1, 0);
+  } catch {
+    throw new ThreadsUnavailableError('workers backend: Atomics.wait is not allowed on this thread (in browsers, use the backend from a worker)');
+  }
+}
+
 async function defaultWorkerCount(): Promise<number> {
   const nav = (globalThis as { navigator?: { hardwareConcurrency?: number } }).navigator;
   let cores = nav?.hardwareConcurrency ?? 0;
   if (!cores) {
-    const os = await import('node:os');
-    cores = typeof os.availableParallelism === 'function' ? os.availableParallelism() : os.cpus().length;
+    try {
+      const os = await import('node:os');
+      cores = typeof os.availableParallelism === 'function' ? os.availableParallelism() : os.cpus().length;
+    } catch {
+      cores = 2; // neither navigator nor node:os: one worker beside the calling thread
+    }
   }
   return Math.max(1, cores - 1);
 }
@@ -286,7 +306,12 @@ async function defaultWorkerCount(): Promise<number> {
  * parent's --import loaders on to worker threads).
  */
 async function nodeSpawner(): Promise<(index: number) => WorkerPort> {
-  const { Worker } = await import('node:worker_threads');
+  let Worker: typeof import('node:worker_threads').Worker;
+  try {
+    ({ Worker } = await import('node:worker_threads'));
+  } catch (e) {
+    throw new ThreadsUnavailableError(`workers backend: this runtime has no node:worker_threads (${e instanceof Error ? e.message : String(e)}); pass a \`spawn\` option to use Web Workers`);
+  }
   const fromSource = import.meta.url.endsWith('.ts');
   const entry = new URL(fromSource ? './workers/node-worker.ts' : './workers/node-worker.js', import.meta.url);
   let bootstrap: string | null = null;

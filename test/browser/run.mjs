@@ -23,22 +23,11 @@ import { fileURLToPath } from 'node:url';
 import { chromium } from 'playwright-core';
 import { startServer } from '../../examples/web/serve.mjs';
 import { findChromium } from './chromium.mjs';
+import { CHROMIUM_ARGS } from './chromium-args.mjs';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 const figureDir = resolve(root, process.env.BP_LAMBDA_FIGURE_DIR ?? join('.tmp', 'figures'));
 
-/** Headless Chromium as root on a closed network, WebGL2 through SwiftShader (ANGLE). */
-export const CHROMIUM_ARGS = [
-  '--no-sandbox',
-  '--no-first-run',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-  '--disable-quic',
-  '--disable-dev-shm-usage',
-  '--use-angle=swiftshader',
-  '--enable-unsafe-swiftshader',
-];
 
 let server;
 let context;

@@ -36,7 +36,7 @@ test('one backend registry: after useBackend(…) from bp-lambda/backends, a sep
 
 test('createBackend/useBackend reject unknown options and bad values, naming them', async () => {
   const cases: [Parameters<typeof createBackend>, RegExp][] = [
-    [['workers', { workrs: 2 }], /createBackend: workers: unknown option "workrs" \(known: workers, kernels, float32, minParallelFlops, stallTimeoutMs, spawn\)/],
+    [['workers', { workrs: 2 }], /createBackend: workers: unknown option "workrs" \(known: workers, kernels, float32, minParallelFlops, stallTimeoutMs, spawn, fallback\)/],
     [['workers', { kernels: 'cuda' }], /createBackend: workers: kernels: expected one of "wasm", "js", received "cuda"/],
     [['wasm', { float32: 'f16' }], /createBackend: wasm: float32: expected one of "f64x2", "f32x4", received "f16"/],
     [['gpu', { mdoe: 'cpu' }], /createBackend: gpu: unknown option "mdoe"/],
