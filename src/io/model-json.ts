@@ -11,13 +11,14 @@ import { expectObject, leadingShape, parseJsonText, readNested, toNestedArray } 
 /**
  * Model JSON in PyTorch layout (DESIGN.md):
  * { "cell": { "type", …options, "inputSize", "hiddenSize", …parameters },
- *   "readout": { "W": [O×H], "b": [O] }, "synthesiser"?: { "W": [n×n], "b": [n] } }
+ *   "readout": { "W": [O×H], "b": [O] }, "synthesiser"?: { "W": [n×n], "b": [n], "targetScale"?: ρ } }
  * The cell's keys come from its registry entry (cells/registry.ts): its options (always
  * written, required on reading) and its parameters by name and shape, e.g.
  *   rnn:  "activation", W_ih H×I, W_hh H×H, b H
  *   lstm: W_ih 4H×I, W_hh 4H×H, b 4H (gate order i, f, g, o)
  *   gru:  W_ih 3H×I, W_hh 3H×H, b_ih 3H, b_hh 3H (gate order r, z, n)
- * A missing synthesiser is zero.
+ * A missing synthesiser is zero with ρ = 1; W and b are its raw parameters, whose output W·s + b
+ * predicts ρ × the per-example target (g = (W·s + b)/ρ, docs/MATH.md §4.8).
  */
 export interface ModelJson {
   cell: {
@@ -28,7 +29,8 @@ export interface ModelJson {
     [key: string]: unknown;
   };
   readout: { W: number[][]; b: number[] };
-  synthesiser?: { W: number[][]; b: number[] };
+  /** the raw parameters (W·s + b predicts targetScale × the per-example target); targetScale ρ defaults to 1 */
+  synthesiser?: { W: number[][]; b: number[]; targetScale?: number };
 }
 
 function tensorFrom(value: unknown, shape: readonly number[], name: string, dtype: DType): Tensor {
@@ -60,8 +62,11 @@ export function modelFromJson(json: unknown, dtype: DType = 'float64', name = 'm
   const n = cell.stateSize;
   let synth = new Synthesiser(n, dtype);
   if (root.synthesiser !== undefined) {
-    const s = expectObject(root.synthesiser, `${name}.synthesiser`, { required: ['W', 'b'] });
-    synth = new Synthesiser(n, dtype, { W: tensorFrom(s.W, [n, n], `${name}.synthesiser.W`, dtype), b: tensorFrom(s.b, [n], `${name}.synthesiser.b`, dtype) });
+    const s = expectObject(root.synthesiser, `${name}.synthesiser`, { required: ['W', 'b'], optional: ['targetScale'] });
+    if (s.targetScale !== undefined && !(typeof s.targetScale === 'number' && Number.isFinite(s.targetScale) && s.targetScale > 0)) {
+      throw new Error(`${name}.synthesiser.targetScale: expected a finite number > 0, received ${describe(s.targetScale)}`);
+    }
+    synth = new Synthesiser(n, dtype, { W: tensorFrom(s.W, [n, n], `${name}.synthesiser.W`, dtype), b: tensorFrom(s.b, [n], `${name}.synthesiser.b`, dtype) }, s.targetScale === undefined ? 1 : (s.targetScale as number));
   }
   return new Model(cell, readout, synth);
 }
@@ -80,6 +85,6 @@ export function modelToJson(model: Model): ModelJson {
   return {
     cell: { type: cell.type as CellType, ...cell.options, inputSize: cell.inputSize, hiddenSize: cell.hiddenSize, ...params },
     readout: { W: nested(readout.params.W), b: nested(readout.params.b) },
-    synthesiser: { W: nested(synthesiser.params.W), b: nested(synthesiser.params.b) },
+    synthesiser: { W: nested(synthesiser.params.W), b: nested(synthesiser.params.b), ...(synthesiser.targetScale !== 1 ? { targetScale: synthesiser.targetScale } : {}) },
   };
 }

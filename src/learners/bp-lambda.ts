@@ -1,10 +1,10 @@
 import type { Model } from '../model/model.ts';
 import { alloc, type Arr } from '../tensor/dtype.ts';
 import { addAugmented, tdError } from '../kernels/trace.ts';
-import { checkFinite, checkInt, checkOneOf, checkOptions, checkPositive, checkUnit } from '../validate.ts';
+import { checkInt, checkOneOf, checkOptions, checkPositive, checkUnit } from '../validate.ts';
 import { clipToNorm } from '../norms.ts';
 import { createEligibilityTrace, TRACE_COMPUTATIONS, traceMemory, type EligibilityTrace, type TraceComputation } from './eligibility-trace.ts';
-import { COMMON_KEYS, DivergenceError, type SequenceResult } from './learner.ts';
+import { applySyntheticOptions, COMMON_KEYS, DivergenceError, SYNTHETIC_KEYS, type SequenceResult, type SyntheticOptions } from './learner.ts';
 import { OnlineLearner, type OnlineOptions } from './online.ts';
 
 /**
@@ -18,11 +18,9 @@ import { OnlineLearner, type OnlineOptions } from './online.ts';
  * computation `traces` (e_t itself) or `blocked` (a folded trace and a window, §4.6), equal up
  * to rounding.
  */
-export interface BpLambdaOptions extends OnlineOptions {
+export interface BpLambdaOptions extends OnlineOptions, SyntheticOptions {
   lambda: number;
   gamma: number;
-  /** σ: scale of the synthetic gradient in the cell's learning signal (default 1) */
-  sgScale?: number;
   /** clip each per-step synthesiser gradient to this Frobenius norm, per tensor (the paper's code: 1) */
   synthClip?: number;
   /** how the eligibility trace is computed (default 'traces') */
@@ -31,7 +29,7 @@ export interface BpLambdaOptions extends OnlineOptions {
   traceWindow?: number;
 }
 
-export const BP_LAMBDA_KEYS = [...COMMON_KEYS, 'regime', 'lambda', 'gamma', 'sgScale', 'synthClip', 'computation', 'traceWindow'] as const;
+export const BP_LAMBDA_KEYS = [...COMMON_KEYS, 'regime', 'lambda', 'gamma', ...SYNTHETIC_KEYS, 'synthClip', 'computation', 'traceWindow'] as const;
 
 export class BpLambdaLearner extends OnlineLearner {
   readonly method = 'bp-lambda';
@@ -54,13 +52,14 @@ export class BpLambdaLearner extends OnlineLearner {
     super(model, opts, 'BpLambdaLearner', 'bp-lambda');
     this.lambda = checkUnit(opts.lambda, 'BpLambdaLearner: lambda');
     this.gamma = checkUnit(opts.gamma, 'BpLambdaLearner: gamma');
-    this.sgScale = opts.sgScale === undefined ? 1 : checkFinite(opts.sgScale, 'BpLambdaLearner: sgScale');
     this.synthClip = opts.synthClip === undefined ? undefined : checkPositive(opts.synthClip, 'BpLambdaLearner: synthClip');
     const computation = checkOneOf(opts.computation ?? 'traces', TRACE_COMPUTATIONS, 'BpLambdaLearner: computation');
     if (opts.traceWindow !== undefined && computation !== 'blocked') throw new Error(`BpLambdaLearner: traceWindow: applies to computation "blocked" only, received computation ${JSON.stringify(computation)}`);
     this.traceWindow = opts.traceWindow === undefined ? undefined : checkInt(opts.traceWindow, 'BpLambdaLearner: traceWindow', 1);
     this.computation = computation;
     this.trace = createEligibilityTrace(computation, model.stateSize, model.dtype, this.gamma * this.lambda, this.traceWindow);
+    // last: ρ changes the model (keeping its function), only once every option is valid
+    this.sgScale = applySyntheticOptions(model, opts, 'BpLambdaLearner');
   }
 
   /** g(s_t) of the last committed step (B×n): the synthetic gradient the cell received. */
@@ -110,9 +109,9 @@ export class BpLambdaLearner extends OnlineLearner {
       cell.vjpState(c, v, v);
       synthesiser.forward(prev.s, B, this.delta);
       tdError(v, this.delta, this.delta);
-      // synthesiser gradient −(1/B)·Σ_b δ_{t−1}·e_{t−1}
+      // synthesiser gradient −(ρ/B)·Σ_b δ_{t−1}·e_{t−1} (raw parameters, docs/MATH.md §4.8)
       this.aug.fill(0);
-      this.trace.contract(this.delta, -1 / B, this.aug);
+      this.trace.contract(this.delta, -synthesiser.targetScale / B, this.aug);
       addAugmented(this.aug, n, grads.synthesiser.W.data, grads.synthesiser.b.data);
       if (this.synthClip !== undefined) for (const g of Object.values(grads.synthesiser)) clipToNorm(g.data, this.synthClip);
     }

@@ -2,8 +2,8 @@ import type { Model } from '../model/model.ts';
 import { zerosLike } from '../tensor/params.ts';
 import { alloc, type Arr } from '../tensor/dtype.ts';
 import { lambdaTargets } from '../kernels/lambda-targets.ts';
-import { checkFinite, checkOptions, checkUnit } from '../validate.ts';
-import type { CommonOptions } from './learner.ts';
+import { checkOptions, checkUnit } from '../validate.ts';
+import { applySyntheticOptions, SYNTHETIC_KEYS, type CommonOptions, type SyntheticOptions } from './learner.ts';
 import { COMMON_KEYS, OfflineLearner, type OfflineGradients } from './offline.ts';
 import { readoutGrads, type Trajectory } from './trajectory.ts';
 
@@ -14,10 +14,9 @@ import { readoutGrads, type Trajectory } from './trajectory.ts';
  *   cell gradient (1/B)·Σ_b Σ_t (∂L_t/∂s_t + σ·g(s_t))·(∂s_t/∂Ψ)_loc   (g(s_T) := 0).
  * O(n²) per example and step, but it needs the whole sequence buffered.
  */
-export interface LambdaSgOptions extends CommonOptions {
+export interface LambdaSgOptions extends CommonOptions, SyntheticOptions {
   lambda: number;
   gamma: number;
-  sgScale?: number;
 }
 
 export class LambdaSgLearner extends OfflineLearner {
@@ -28,11 +27,12 @@ export class LambdaSgLearner extends OfflineLearner {
   readonly sgScale: number;
 
   constructor(model: Model, opts: LambdaSgOptions) {
-    checkOptions(opts, [...COMMON_KEYS, 'lambda', 'gamma', 'sgScale'], 'LambdaSgLearner');
+    checkOptions(opts, [...COMMON_KEYS, 'lambda', 'gamma', ...SYNTHETIC_KEYS], 'LambdaSgLearner');
     super(model, opts, 'lambda-sg');
     this.lambda = checkUnit(opts.lambda, 'LambdaSgLearner: lambda');
     this.gamma = checkUnit(opts.gamma, 'LambdaSgLearner: gamma');
-    this.sgScale = opts.sgScale === undefined ? 1 : checkFinite(opts.sgScale, 'LambdaSgLearner: sgScale');
+    // last: ρ changes the model (keeping its function), only once every option is valid
+    this.sgScale = applySyntheticOptions(model, opts, 'LambdaSgLearner');
   }
 
   protected compute(traj: Trajectory, terminal: boolean): OfflineGradients {

@@ -149,6 +149,35 @@ export interface CommonOptions {
 
 export const COMMON_KEYS = ['loss', 'optimizer', 'recordOutputs'] as const;
 
+/** The options every synthetic-gradient learner (bp-lambda, lambda-sg, sg) takes. */
+export interface SyntheticOptions {
+  /** σ: scale of the synthetic gradient in the cell's learning signal (default 1) */
+  sgScale?: number;
+  /**
+   * ρ, the synthesiser's target scale (docs/MATH.md §4.8): when given, the model's synthesiser
+   * is set to it with `setTargetScale` (the raw parameters rescaled, its function g unchanged),
+   * so its raw output is trained towards ρ × the per-example target. The paper's units: 1/B.
+   */
+  targetScale?: number;
+}
+
+export const SYNTHETIC_KEYS = ['sgScale', 'targetScale'] as const;
+
+/** Checks the synthetic-gradient options, applies ρ to the model and returns σ. */
+export function applySyntheticOptions(model: Model, opts: SyntheticOptions, name: string): number {
+  const sgScale = opts.sgScale === undefined ? 1 : checkFiniteNumber(opts.sgScale, `${name}: sgScale`);
+  if (opts.targetScale !== undefined) {
+    if (typeof opts.targetScale !== 'number' || !Number.isFinite(opts.targetScale) || opts.targetScale <= 0) throw new Error(`${name}: targetScale: expected a finite number > 0, received ${describe(opts.targetScale)}`);
+    model.synthesiser.setTargetScale(opts.targetScale);
+  }
+  return sgScale;
+}
+
+function checkFiniteNumber(v: unknown, name: string): number {
+  if (typeof v !== 'number' || !Number.isFinite(v)) throw new Error(`${name}: expected a finite number, received ${describe(v)}`);
+  return v;
+}
+
 /** A Model (from createModel or the Model constructor): cell, readout, synthesiser and groups(). */
 export function checkModel(model: unknown, name: string): void {
   const m = model as Partial<Model> | null;

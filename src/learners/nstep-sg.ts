@@ -1,8 +1,8 @@
 import type { Model } from '../model/model.ts';
 import { zerosLike } from '../tensor/params.ts';
 import { alloc, type Arr } from '../tensor/dtype.ts';
-import { checkFinite, checkInt, checkOptions, checkUnit } from '../validate.ts';
-import type { CommonOptions } from './learner.ts';
+import { checkInt, checkOptions, checkUnit } from '../validate.ts';
+import { applySyntheticOptions, SYNTHETIC_KEYS, type CommonOptions, type SyntheticOptions } from './learner.ts';
 import { COMMON_KEYS, OfflineLearner, type OfflineGradients } from './offline.ts';
 import { isWindowStart, readoutGrads, type Trajectory } from './trajectory.ts';
 
@@ -13,10 +13,9 @@ import { isWindowStart, readoutGrads, type Trajectory } from './trajectory.ts';
  *   G^(n)_t = Σ_{k=1..n} γ^{k−1}(∂L_{t+k}/∂s_{t+k})·M_{t+k,t} + γ^n·g(s_{t+n})·M_{t+n,t}
  * (the last window has no bootstrap term), loss ½‖g(s_t) − G^(n)_t‖², target held constant.
  */
-export interface NStepSgOptions extends CommonOptions {
+export interface NStepSgOptions extends CommonOptions, SyntheticOptions {
   truncation: number;
   gamma: number;
-  sgScale?: number;
 }
 
 export class NStepSgLearner extends OfflineLearner {
@@ -27,11 +26,12 @@ export class NStepSgLearner extends OfflineLearner {
   readonly sgScale: number;
 
   constructor(model: Model, opts: NStepSgOptions) {
-    checkOptions(opts, [...COMMON_KEYS, 'truncation', 'gamma', 'sgScale'], 'NStepSgLearner');
+    checkOptions(opts, [...COMMON_KEYS, 'truncation', 'gamma', ...SYNTHETIC_KEYS], 'NStepSgLearner');
     super(model, opts, 'sg');
     this.truncation = checkInt(opts.truncation, 'NStepSgLearner: truncation', 1);
     this.gamma = checkUnit(opts.gamma, 'NStepSgLearner: gamma');
-    this.sgScale = opts.sgScale === undefined ? 1 : checkFinite(opts.sgScale, 'NStepSgLearner: sgScale');
+    // last: ρ changes the model (keeping its function), only once every option is valid
+    this.sgScale = applySyntheticOptions(model, opts, 'NStepSgLearner');
   }
 
   protected compute(traj: Trajectory, terminal: boolean): OfflineGradients {

@@ -56,7 +56,7 @@ export class Model {
     return new Model(
       cell,
       new Readout(c.hiddenSize, this.outputSize, c.dtype, cloneGroup(this.readout.params)),
-      new Synthesiser(c.stateSize, c.dtype, cloneGroup(this.synthesiser.params)),
+      new Synthesiser(c.stateSize, c.dtype, cloneGroup(this.synthesiser.params), this.synthesiser.targetScale),
     );
   }
 }

@@ -148,3 +148,21 @@ test('a closed standard output (EPIPE) ends the command quietly: no stack trace,
   assert.equal(stderr, '');
   assert.equal(code, 0);
 });
+
+test('grads: a model with target scale ρ and the same synthesiser function gives the same output, the synthesiser gradient times ρ', () => {
+  const name = 'lstm-mse';
+  const model = JSON.parse(readFileSync(join(golden, name, 'model.json'), 'utf8'));
+  const rho = 0.02;
+  const scaled = { ...model, synthesiser: { W: model.synthesiser.W.map((r: number[]) => r.map((v) => v * rho)), b: model.synthesiser.b.map((v: number) => v * rho), targetScale: rho } };
+  const dir = mkdtempSync(join(tmpdir(), 'bpl-rho-'));
+  writeFileSync(join(dir, 'model.json'), JSON.stringify(scaled));
+  for (const method of ['bp-lambda', 'lambda-sg', 'sg']) {
+    const extra = method === 'sg' ? ['--truncation', '2'] : [];
+    const args = (m: string) => ['--model', m, '--batch', join(golden, name, 'batch.json'), '--method', method, '--lambda', '0.5', '--gamma', '0.9', '--sg-scale', '0.1', ...extra];
+    const want = grads(args(join(golden, name, 'model.json')));
+    const got = grads(args(join(dir, 'model.json')));
+    want.synthesiser.W = want.synthesiser.W.map((r: number[]) => r.map((v) => v * rho));
+    want.synthesiser.b = want.synthesiser.b.map((v: number) => v * rho);
+    assertClose(got, want, 1e-12, method);
+  }
+});
