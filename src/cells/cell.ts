@@ -47,8 +47,15 @@ export interface Cell<C extends CellCache = CellCache> {
   jacobian(cache: C): Jacobian;
   /** out_b = v_b·J_t (row vector times Jacobian), per example: the BPTT step. out may alias v. */
   vjpState(cache: C, v: Arr, out: Arr): void;
-  /** grads += scale·Σ_b v_b·(∂s_t/∂Ψ)_loc (s_{t-1} held fixed). */
+  /** grads += scale·Σ_b v_b·(∂s_t/∂Ψ)_loc (s_{t-1} held fixed). Reads the cache, not Ψ. */
   vjpParams(cache: C, v: Arr, grads: ParamGroup, scale: number): void;
+  /**
+   * The same products per row, unsummed: V holds R row vectors per example (batch·R × n, row
+   * i of example b at b·R + i) and out[(b·R + i)·P ..] receives V_{b,i}·(∂s_t/∂Ψ)_loc of example
+   * b, flattened row-major in `params` order (P = the parameter count). R = n with identity
+   * rows gives (∂s_t/∂Ψ)_loc itself (RTRL). Reads the cache, not Ψ.
+   */
+  vjpParamsRows(cache: C, V: Arr, R: number, out: Arr): void;
   /** Embed a gradient on h (B×H) as a gradient on s (B×n): [dh; 0] for the LSTM. */
   hiddenToState(dh: Arr, out: Arr, batch: number): void;
 }

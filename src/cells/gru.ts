@@ -4,6 +4,7 @@ import { kernels } from '../tensor/ops.ts';
 import type { ParamGroup } from '../tensor/params.ts';
 import { sigmoid } from './activations.ts';
 import { tanh } from '../math/index.ts';
+import { writeParamRows } from './param-rows.ts';
 import type { Cell, CellCache, CellDefinition } from './cell.ts';
 import { CellBase } from './base.ts';
 import { initUniform } from './init.ts';
@@ -160,21 +161,50 @@ export class GruCell extends CellBase implements Cell<GruCache> {
     out.set(dh.subarray(0, batch * this.hiddenSize));
   }
 
+  vjpParamsRows(c: GruCache, V: Arr, R: number, out: Arr): void {
+    const H = this.hiddenSize;
+    const rows = c.batch * R;
+    const scratch = this.rowScratch.get(rows * 6 * H);
+    const gi = scratch.subarray(0, rows * 3 * H);
+    const gh = scratch.subarray(rows * 3 * H, rows * 6 * H);
+    this.gateGradsRows(c, V, R, gi, gh);
+    writeParamRows(
+      [
+        { coef: gi, rows: 3 * H, input: c.x, cols: this.inputSize },
+        { coef: gh, rows: 3 * H, input: c.sPrev, cols: H },
+        { coef: gi, rows: 3 * H, input: null, cols: 1 },
+        { coef: gh, rows: 3 * H, input: null, cols: 1 },
+      ],
+      c.batch,
+      R,
+      out,
+    );
+  }
+
   /** gi = v⊙[a_r, a_z, dn] and gh = v⊙[a_r, a_z, a_n]: ∂(v·h_t)/∂(pre-activations), input and hidden side. */
   private gateGrads(c: GruCache, v: Arr): void {
+    this.gateGradsRows(c, v, 1, c.gi, c.gh);
+  }
+
+  /** gateGrads for R row vectors per example (V: batch·R × H; gi, gh: batch·R × 3H). */
+  private gateGradsRows(c: GruCache, V: Arr, R: number, gi: Arr, gh: Arr): void {
     const H = this.hiddenSize;
-    for (let row = 0; row < c.batch; row++) {
-      const g = row * 3 * H;
-      for (let j = 0; j < H; j++) {
-        const at = row * H + j;
-        const dar = v[at] * c.ar[at];
-        const daz = v[at] * c.az[at];
-        c.gi[g + j] = dar;
-        c.gi[g + H + j] = daz;
-        c.gi[g + 2 * H + j] = v[at] * c.dn[at];
-        c.gh[g + j] = dar;
-        c.gh[g + H + j] = daz;
-        c.gh[g + 2 * H + j] = v[at] * c.an[at];
+    for (let b = 0; b < c.batch; b++) {
+      for (let q = 0; q < R; q++) {
+        const row = b * R + q;
+        const g = row * 3 * H;
+        for (let j = 0; j < H; j++) {
+          const at = b * H + j;
+          const v = V[row * H + j];
+          const dar = v * c.ar[at];
+          const daz = v * c.az[at];
+          gi[g + j] = dar;
+          gi[g + H + j] = daz;
+          gi[g + 2 * H + j] = v * c.dn[at];
+          gh[g + j] = dar;
+          gh[g + H + j] = daz;
+          gh[g + 2 * H + j] = v * c.an[at];
+        }
       }
     }
   }

@@ -4,6 +4,7 @@ import { kernels } from '../tensor/ops.ts';
 import type { ParamGroup } from '../tensor/params.ts';
 import { tanh } from '../math/index.ts';
 import { sigmoid } from './activations.ts';
+import { writeParamRows } from './param-rows.ts';
 import type { Cell, CellCache, CellDefinition } from './cell.ts';
 import { CellBase } from './base.ts';
 import { initUniform } from './init.ts';
@@ -197,29 +198,56 @@ export class LstmCell extends CellBase implements Cell<LstmCache> {
     }
   }
 
+  vjpParamsRows(c: LstmCache, V: Arr, R: number, out: Arr): void {
+    const H = this.hiddenSize;
+    const rows = c.batch * R;
+    const scratch = this.rowScratch.get(rows * 5 * H);
+    const dz = scratch.subarray(0, rows * 4 * H);
+    this.gateGradsRows(c, V, R, dz, scratch.subarray(rows * 4 * H, rows * 5 * H));
+    writeParamRows(
+      [
+        { coef: dz, rows: 4 * H, input: c.x, cols: this.inputSize },
+        { coef: dz, rows: 4 * H, input: c.hPrev, cols: H },
+        { coef: dz, rows: 4 * H, input: null, cols: 1 },
+      ],
+      c.batch,
+      R,
+      out,
+    );
+  }
+
   /** dz = ∂(v·s_t)/∂z (pre-activation gates) and dc = effective cell signal, from v = [v_h, v_c]. */
   private gateGrads(c: LstmCache, v: Arr): void {
+    this.gateGradsRows(c, v, 1, c.dz, c.dc);
+  }
+
+  /** gateGrads for R row vectors per example (V: batch·R × n; dz: batch·R × 4H, dc: batch·R × H). */
+  private gateGradsRows(c: LstmCache, V: Arr, R: number, dz: Arr, dcOut: Arr): void {
     const B = c.batch;
     const H = this.hiddenSize;
     const n = 2 * H;
     const G = c.gates;
-    for (let r = 0; r < B; r++) {
-      const gr = r * 4 * H;
-      for (let j = 0; j < H; j++) {
-        const i = G[gr + j];
-        const f = G[gr + H + j];
-        const g = G[gr + 2 * H + j];
-        const o = G[gr + 3 * H + j];
-        const kt = c.k[r * H + j];
-        const vh = v[r * n + j];
-        const vc = v[r * n + H + j];
-        const dc = vc + vh * o * (1 - kt * kt);
-        const cPrev = c.sPrev[r * n + H + j];
-        c.dc[r * H + j] = dc;
-        c.dz[gr + j] = dc * g * i * (1 - i);
-        c.dz[gr + H + j] = dc * cPrev * f * (1 - f);
-        c.dz[gr + 2 * H + j] = dc * i * (1 - g * g);
-        c.dz[gr + 3 * H + j] = vh * kt * o * (1 - o);
+    for (let b = 0; b < B; b++) {
+      const gb = b * 4 * H;
+      for (let q = 0; q < R; q++) {
+        const row = b * R + q;
+        const gr = row * 4 * H;
+        for (let j = 0; j < H; j++) {
+          const i = G[gb + j];
+          const f = G[gb + H + j];
+          const g = G[gb + 2 * H + j];
+          const o = G[gb + 3 * H + j];
+          const kt = c.k[b * H + j];
+          const vh = V[row * n + j];
+          const vc = V[row * n + H + j];
+          const dc = vc + vh * o * (1 - kt * kt);
+          const cPrev = c.sPrev[b * n + H + j];
+          dcOut[row * H + j] = dc;
+          dz[gr + j] = dc * g * i * (1 - i);
+          dz[gr + H + j] = dc * cPrev * f * (1 - f);
+          dz[gr + 2 * H + j] = dc * i * (1 - g * g);
+          dz[gr + 3 * H + j] = vh * kt * o * (1 - o);
+        }
       }
     }
   }

@@ -3,6 +3,7 @@ import type { Jacobian } from '../tensor/jacobian.ts';
 import { kernels } from '../tensor/ops.ts';
 import type { ParamGroup } from '../tensor/params.ts';
 import { activate, activationGrad, ACTIVATIONS, type Activation } from './activations.ts';
+import { writeParamRows } from './param-rows.ts';
 import type { Cell, CellCache, CellDefinition } from './cell.ts';
 import { CellBase } from './base.ts';
 import { initUniform } from './init.ts';
@@ -97,6 +98,23 @@ export class RnnCell extends CellBase implements Cell<RnnCache> {
     k.gemm(true, false, H, H, B, scale, u, c.sPrev, 1, grads.W_hh.data);
     const gb = grads.b.data;
     for (let r = 0; r < B; r++) for (let j = 0; j < H; j++) gb[j] += scale * u[r * H + j];
+  }
+
+  vjpParamsRows(c: RnnCache, V: Arr, R: number, out: Arr): void {
+    const H = this.hiddenSize;
+    const u = this.rowScratch.get(c.batch * R * H);
+    // u_{b,i} = V_{b,i} ⊙ φ'(a_{t,b}); then u⊗x_t, u⊗h_{t−1}, u
+    for (let b = 0; b < c.batch; b++) for (let i = 0; i < R; i++) for (let j = 0; j < H; j++) u[(b * R + i) * H + j] = V[(b * R + i) * H + j] * c.dphi[b * H + j];
+    writeParamRows(
+      [
+        { coef: u, rows: H, input: c.x, cols: this.inputSize },
+        { coef: u, rows: H, input: c.sPrev, cols: H },
+        { coef: u, rows: H, input: null, cols: 1 },
+      ],
+      c.batch,
+      R,
+      out,
+    );
   }
 
   hiddenToState(dh: Arr, out: Arr, batch: number): void {

@@ -19,13 +19,15 @@ import { traceContract, traceSize } from './trace.ts';
  */
 
 /**
- * The steps since the last fold, oldest first, in a ring of capacity + 1 slots: a step can be
- * staged into the free slot without disturbing the committed window, then committed (appended,
- * or made the only entry after a fold) or dropped.
+ * The steps since the last fold, oldest first, in a ring of capacity + 1 slots: each slot holds
+ * a copy of J_τ and the step's local derivative data L_τ (for the synthesiser's trace ã_τ; for
+ * RTRL's influence matrix the cell's cache). A step is staged into the free slot without
+ * disturbing the committed window, then committed (appended, or made the only entry after a
+ * fold) or dropped.
  */
-export class TraceWindow {
+export class StepWindow<L> {
   private readonly J: (Jacobian | null)[];
-  private readonly a: Arr[];
+  private readonly locals: L[];
   private start = 0;
   private len = 0;
 
@@ -33,10 +35,10 @@ export class TraceWindow {
     readonly capacity: number,
     readonly batch: number,
     readonly n: number,
-    dtype: DType,
+    makeLocal: () => L,
   ) {
     this.J = new Array<Jacobian | null>(capacity + 1).fill(null);
-    this.a = Array.from({ length: capacity + 1 }, () => alloc(dtype, batch * (n + 1)));
+    this.locals = Array.from({ length: capacity + 1 }, makeLocal);
   }
 
   get length(): number {
@@ -48,21 +50,16 @@ export class TraceWindow {
     return this.J[this.slot(k)]!;
   }
 
-  /** ã_τ = [s_τ; 1] of entry k, batch×(n+1). */
-  augmented(k: number): Arr {
-    return this.a[this.slot(k)];
+  /** L_τ of entry k. */
+  local(k: number): L {
+    return this.locals[this.slot(k)];
   }
 
-  /** Copies J_t and ã_t = [s_t; 1] into the free slot (the committed window is untouched). */
-  stage(J_t: Jacobian, s_t: Arr): void {
+  /** Copies J_t into the free slot and lets `fill` write L_t there (the committed window is untouched). */
+  stage(J_t: Jacobian, fill: (local: L) => void): void {
     const slot = this.slot(this.len);
     this.J[slot] = copyJacobian(J_t, this.J[slot]);
-    const { batch: B, n } = this;
-    const a = this.a[slot];
-    for (let b = 0; b < B; b++) {
-      for (let l = 0; l < n; l++) a[b * (n + 1) + l] = s_t[b * n + l];
-      a[b * (n + 1) + n] = 1;
-    }
+    fill(this.locals[slot]);
   }
 
   /** The staged step joins the window. */
@@ -86,6 +83,48 @@ export class TraceWindow {
   }
 }
 
+/** The window of the synthesiser's trace: L_τ = ã_τ = [s_τ; 1], batch×(n+1). */
+export type TraceWindow = StepWindow<Arr>;
+
+export function createTraceWindow(capacity: number, batch: number, n: number, dtype: DType): TraceWindow {
+  return new StepWindow(capacity, batch, n, () => alloc(dtype, batch * (n + 1)));
+}
+
+/** Stages J_t and ã_t = [s_t; 1] (s_t: batch×n). */
+export function stageTraceStep(window: TraceWindow, J_t: Jacobian, s_t: Arr): void {
+  const { batch: B, n } = window;
+  window.stage(J_t, (a) => {
+    for (let b = 0; b < B; b++) {
+      for (let l = 0; l < n; l++) a[b * (n + 1) + l] = s_t[b * n + l];
+      a[b * (n + 1) + n] = 1;
+    }
+  });
+}
+
+/**
+ * The backward walk every blocked contraction and fold makes: with v = v_t (batch·R × n, R rows
+ * per example), for the window's entries from the newest (τ = t) to the oldest (τ = t₀+1),
+ * `visit(k, v_τ, c^{t−τ})`, then v_{τ−1} = v_τ·J_τ. The last product (to v_{t₀}) is made only
+ * when `tail` asks for it. Stops early once c^{t−τ} is 0 (nothing older contributes). Returns
+ * v_{t₀} with c^{t−t₀}, or null when the walk stopped before it. `v` is overwritten.
+ */
+export function walkBack(window: StepWindow<unknown>, v: Arr, R: number, c: number, tail: boolean, ws: BlockedScratch, visit: (k: number, v_tau: Arr, w: number) => void): { v: Arr; w: number } | null {
+  let cur = v;
+  let spare = ws.get('v2', v.length);
+  let w = 1;
+  for (let k = window.length - 1; k >= 0; k--) {
+    visit(k, cur, w);
+    const next = w * c;
+    if (next === 0) return null;
+    if (k > 0 || tail) {
+      ws.vjp.apply(window.jacobian(k), cur, R, spare);
+      [cur, spare] = [spare, cur];
+    }
+    w = next;
+  }
+  return tail ? { v: cur, w } : null;
+}
+
 /** Scratch space of the blocked computation (grown on demand, reused across steps). */
 export class BlockedScratch {
   readonly vjp = new JacobianVjp();
@@ -93,7 +132,7 @@ export class BlockedScratch {
 
   constructor(readonly dtype: DType) {}
 
-  get(name: 'v' | 'v2' | 'V' | 'A' | 'phi' | 'phi2' | 'stack' | 'aStack', length: number): Arr {
+  get(name: 'v' | 'v2' | 'V' | 'A' | 'phi' | 'stack' | 'aStack' | 'rows', length: number): Arr {
     let buf = this.bufs.get(name);
     if (buf === undefined || buf.length < length) {
       buf = alloc(this.dtype, length);
@@ -114,30 +153,19 @@ export function contractWindow(window: TraceWindow, delta_t: Arr, c: number, E_f
   const { batch: B, n } = window;
   const m = n + 1;
   const len = window.length;
-  if (len === 0) {
-    if (E_fold !== null) traceContract(delta_t, E_fold, B, n, scale, out);
-    return;
-  }
-  let v = ws.get('v', B * n);
-  let v2 = ws.get('v2', B * n);
+  const v = ws.get('v', B * n);
   v.set(delta_t.subarray(0, B * n));
   const V = ws.get('V', len * B * n);
   const A = ws.get('A', len * B * m);
-  let w = 1; // c^{t−τ}
   let used = 0; // entries, newest first, that contribute (c^{t−τ} ≠ 0)
-  for (let k = len - 1; k >= 0 && w !== 0; k--) {
+  const last = walkBack(window, v, 1, c, E_fold !== null, ws, (k, v_tau, w) => {
     const row = used * B;
-    for (let i = 0; i < B * n; i++) V[row * n + i] = w * v[i];
-    A.set(window.augmented(k).subarray(0, B * m), row * m);
+    for (let i = 0; i < B * n; i++) V[row * n + i] = w * v_tau[i];
+    A.set(window.local(k).subarray(0, B * m), row * m);
     used++;
-    if (k > 0 || E_fold !== null) {
-      ws.vjp.apply(window.jacobian(k), v, 1, v2);
-      [v, v2] = [v2, v];
-    }
-    w *= c;
-  }
-  kernels().gemm(true, false, n, m, used * B, scale, V, A, 1, out);
-  if (E_fold !== null && used === len && w !== 0) traceContract(v, E_fold, B, n, scale * w, out);
+  });
+  if (used > 0) kernels().gemm(true, false, n, m, used * B, scale, V, A, 1, out);
+  if (E_fold !== null && last !== null) traceContract(last.v, E_fold, B, n, scale * last.w, out);
 }
 
 /**
@@ -151,33 +179,30 @@ export function foldWindow(window: TraceWindow, c: number, E_fold: Arr | null, E
   const m = n + 1;
   const len = window.length;
   const nn = n * n;
-  let phi = ws.get('phi', B * nn);
-  let phi2 = ws.get('phi2', B * nn);
   const stack = ws.get('stack', B * len * nn);
   const aStack = ws.get('aStack', B * len * m);
-  phi.fill(0, 0, B * nn);
-  for (let b = 0; b < B; b++) for (let i = 0; i < n; i++) phi[b * nn + i * n + i] = 1;
-  let w = 1;
-  for (let k = len - 1; k >= 0; k--) {
-    // slot q = len−1−k of each example's stack holds c^{t−τ}·Φ(t, τ) and ã_τ
-    const q = len - 1 - k;
-    const a = window.augmented(k);
+  let q = 0; // slot of each example's stack: c^{t−τ}·Φ(t, τ) and ã_τ, newest first
+  const last = walkBack(window, identityRows(ws, B, n), n, c, E_fold !== null, ws, (k, phi, w) => {
+    const a = window.local(k);
     for (let b = 0; b < B; b++) {
       const dst = (b * len + q) * nn;
       for (let i = 0; i < nn; i++) stack[dst + i] = w * phi[b * nn + i];
       aStack.set(a.subarray(b * m, (b + 1) * m), (b * len + q) * m);
     }
-    if (k > 0 || E_fold !== null) {
-      ws.vjp.apply(window.jacobian(k), phi, n, phi2);
-      [phi, phi2] = [phi2, phi];
-    }
-    w *= c;
-  }
+    q++;
+  });
   const per = traceSize(n);
   const kr = kernels();
   for (let b = 0; b < B; b++) {
-    const S = stack.subarray(b * len * nn, (b + 1) * len * nn);
-    kr.gemm(true, false, nn, m, len, 1, S, aStack.subarray(b * len * m, (b + 1) * len * m), 0, E_next.subarray(b * per, (b + 1) * per));
+    kr.gemm(true, false, nn, m, q, 1, stack.subarray(b * len * nn, (b * len + q) * nn), aStack.subarray(b * len * m, (b * len + q) * m), 0, E_next.subarray(b * per, (b + 1) * per));
   }
-  if (E_fold !== null && w !== 0) kr.jacobianMatmul({ kind: 'dense', batch: B, n, data: phi.subarray(0, B * nn) }, E_fold, E_next, n * m, w, 1);
+  if (E_fold !== null && last !== null) kr.jacobianMatmul({ kind: 'dense', batch: B, n, data: last.v.subarray(0, B * nn) }, E_fold, E_next, n * m, last.w, 1);
+}
+
+/** Φ = I for every example (batch·n rows of n), in the scratch slot 'phi'. */
+export function identityRows(ws: BlockedScratch, B: number, n: number): Arr {
+  const phi = ws.get('phi', B * n * n);
+  phi.fill(0, 0, B * n * n);
+  for (let b = 0; b < B; b++) for (let i = 0; i < n; i++) phi[b * n * n + i * n + i] = 1;
+  return phi;
 }

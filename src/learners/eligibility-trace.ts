@@ -1,4 +1,4 @@
-import { BlockedScratch, contractWindow, foldWindow, TraceWindow } from '../kernels/blocked-trace.ts';
+import { BlockedScratch, contractWindow, createTraceWindow, foldWindow, stageTraceStep, type TraceWindow } from '../kernels/blocked-trace.ts';
 import { maxAbsFinite, TRACE_SAFE_BOUND, traceContract, traceMagnitudeBound, traceSize, traceUpdate } from '../kernels/trace.ts';
 import type { Arr, DType } from '../tensor/dtype.ts';
 import type { Jacobian } from '../tensor/jacobian.ts';
@@ -125,7 +125,7 @@ export class BlockedTrace implements EligibilityTrace {
   }
 
   prepare(batch: number): () => void {
-    const window = new TraceWindow(this.windowLength, batch, this.n, this.dtype);
+    const window = createTraceWindow(this.windowLength, batch, this.n, this.dtype);
     return () => {
       this.window = window;
       this.folded = null;
@@ -154,7 +154,7 @@ export class BlockedTrace implements EligibilityTrace {
       foldWindow(window, this.decay, this.hasFold ? this.folded![this.cur] : null, next, this.scratch);
       if (Number.isNaN(maxAbsFinite(next, next.length))) return false;
     }
-    window.stage(J_t, s_t);
+    stageTraceStep(window, J_t, s_t);
     return true;
   }
 

@@ -89,6 +89,37 @@ forEachCell((type, kinds) => {
     );
   });
 
+  test(`vjpParamsRows gives each row's own vjpParams, unsummed, flattened in params order (${type})`, () => {
+    fc.assert(
+      fc.property(caseArb({ kinds, maxB: 3 }), fc.integer({ min: 1, max: 4 }), (c, R) => {
+        const m = makeModel(c);
+        const { x, sPrev } = randomInputs(m, c.B, c.seed);
+        const n = m.stateSize;
+        const cache = m.cell.createCache(c.B);
+        m.cell.forward(x, sPrev, cache);
+        const rng = new Rng(c.seed + 3);
+        const V = new Float64Array(c.B * R * n).map(() => rng.normal());
+        const names = Object.keys(m.cell.params);
+        const P = names.reduce((a, k) => a + m.cell.params[k].size, 0);
+        const out = new Float64Array(c.B * R * P).fill(NaN);
+        m.cell.vjpParamsRows(cache, V, R, out);
+        for (let b = 0; b < c.B; b++) {
+          for (let i = 0; i < R; i++) {
+            // the oracle: vjpParams with this row in example b and zeros elsewhere
+            const v = new Float64Array(c.B * n);
+            v.set(V.subarray((b * R + i) * n, (b * R + i + 1) * n), b * n);
+            const grads = Object.fromEntries(names.map((k) => [k, m.cell.params[k].clone().fill(0)]));
+            m.cell.vjpParams(cache, v, grads, 1);
+            const want = names.flatMap((k) => Array.from(grads[k].data));
+            const got = out.subarray((b * R + i) * P, (b * R + i + 1) * P);
+            assert.ok(relErr(got, want, 1e-300) < 1e-14, `row ${i} of example ${b}: relative error ${relErr(got, want, 1e-300)}`);
+          }
+        }
+      }),
+      { numRuns: RUNS },
+    );
+  });
+
   test(`vjpParams(v) equals the finite-difference gradient of Σ_b v_b·s_t, s_{t−1} held fixed (${type})`, () => {
     fc.assert(
       fc.property(caseArb({ kinds }), fc.double({ min: 0.1, max: 3, noNaN: true }), (c, scale) => {
