@@ -31,7 +31,7 @@ export const STEP_OPTIONS: readonly OptionSpec[] = [
   { name: 'gamma', kind: 'number', default: 0.9, help: 'γ' },
   { name: 'truncation', kind: 'int', default: 2, help: 'n (tbptt, sg)' },
   { name: 'regime', kind: 'string', default: 'per-step', help: 'per-step | per-sequence (bp-lambda, rtrl)' },
-  { name: 'computation', kind: 'string', default: 'traces', help: 'bp-lambda: traces | blocked; per-sequence also backward (the identical λ-SG computation)' },
+  { name: 'computation', kind: 'string', default: 'traces', help: 'bp-lambda, rtrl: traces | blocked; bp-lambda per-sequence also backward (the identical λ-SG computation)' },
   { name: 'trace-window', kind: 'int', help: 'K of the blocked computation (default: the state size n)' },
   { name: 'backend', kind: 'string', default: 'js', help: BACKEND_NAMES.join(' | ') },
   { name: 'workers', kind: 'int', default: 2, help: 'threads of the workers backend' },
@@ -92,7 +92,8 @@ export function makeLearner(c: StepConfig): Learner {
     case 'sg':
       return createLearner('sg', model, { loss, optimizer, truncation: c.truncation, gamma: c.gamma, sgScale: 0.1 });
     case 'rtrl':
-      return createLearner('rtrl', model, { loss, optimizer, regime: c.regime });
+      if (c.computation === 'backward') throw new Error('bench step: --computation backward applies to bp-lambda only');
+      return createLearner('rtrl', model, { loss, optimizer, regime: c.regime, computation: c.computation, ...(c.traceWindow !== undefined ? { traceWindow: c.traceWindow } : {}) });
     default:
       throw new Error(`bench step: --method: expected one of bp-lambda, bptt, tbptt, sg, rtrl, lambda-sg, received ${JSON.stringify(c.method)}`);
   }

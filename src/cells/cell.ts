@@ -20,6 +20,16 @@ export interface CellCache {
   readonly h: Arr;
 }
 
+/**
+ * Copies every array of one cache into another of the same cell and batch size (a step kept for
+ * later, as the blocked RTRL computation keeps its window of steps).
+ */
+export function copyCellCache<C extends CellCache>(from: C, into: C): void {
+  for (const [k, v] of Object.entries(from)) {
+    if (v instanceof Float64Array || v instanceof Float32Array) ((into as unknown as Record<string, Arr>)[k]).set(v);
+  }
+}
+
 /** A cell's options by name (the vanilla RNN's `activation`); values are strings. */
 export type CellOptions = Readonly<Record<string, string>>;
 

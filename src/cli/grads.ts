@@ -18,8 +18,8 @@ export const GRADS_OPTIONS: readonly OptionSpec[] = [
   { name: 'gamma', kind: 'number', default: 1, help: 'γ in [0, 1] (sg, bp-lambda, lambda-sg)' },
   { name: 'truncation', kind: 'int', help: 'window length n ≥ 1 (tbptt, sg; required there)' },
   { name: 'sg-scale', kind: 'number', default: 1, help: 'σ, scale of the synthetic gradient reaching the cell' },
-  { name: 'computation', kind: 'string', help: 'bp-lambda: traces | blocked (the eligibility trace; default traces)' },
-  { name: 'trace-window', kind: 'int', help: 'bp-lambda --computation blocked: K, steps between folds (default: the state size n)' },
+  { name: 'computation', kind: 'string', help: 'bp-lambda, rtrl: traces | blocked (the eligibility trace or influence matrix; default traces)' },
+  { name: 'trace-window', kind: 'int', help: '--computation blocked: K, steps between folds (default: the state size n)' },
   { name: 'out', kind: 'string', help: 'write the gradients JSON here (atomically) instead of standard output' },
   { name: 'help', kind: 'flag', help: 'show this help' },
 ];
@@ -67,7 +67,7 @@ export function runGrads(argv: readonly string[], write: (text: string) => void)
   if (truncation !== undefined && method !== 'tbptt' && method !== 'sg') throw new Error(`grads: --truncation applies to tbptt and sg only, not to ${method}`);
 
   const computation = opts.computation === undefined ? undefined : checkOneOf(opts.computation, TRACE_COMPUTATIONS, 'grads: --computation');
-  if (computation !== undefined && method !== 'bp-lambda') throw new Error(`grads: --computation applies to bp-lambda only, not to ${method}`);
+  if (computation !== undefined && method !== 'bp-lambda' && method !== 'rtrl') throw new Error(`grads: --computation applies to bp-lambda and rtrl only, not to ${method}`);
   const traceWindow = opts['trace-window'] as number | undefined;
   if (traceWindow !== undefined && computation !== 'blocked') throw new Error('grads: --trace-window applies to --computation blocked only');
   if (opts.out !== undefined) for (const input of ['model', 'batch'] as const) if (samePath(opts.out as string, opts[input] as string)) throw new Error(`grads: --out ${opts.out} is the --${input} file: writing the gradients there would replace the input; give another --out`);
@@ -78,15 +78,18 @@ export function runGrads(argv: readonly string[], write: (text: string) => void)
   if (batch.outputSize !== model.outputSize) throw new Error(`grads: --batch: y has ${batch.outputSize} outputs per example, the model's readout has ${model.outputSize}`);
 
   const loss = batch.loss;
+  const blocked = { ...(computation ? { computation } : {}), ...(traceWindow !== undefined ? { traceWindow } : {}) };
   const learner =
-    method === 'bptt' || method === 'rtrl'
-      ? createLearner(method, model, { loss })
+    method === 'rtrl'
+      ? createLearner(method, model, { loss, ...blocked })
+      : method === 'bptt'
+        ? createLearner(method, model, { loss })
       : method === 'tbptt'
         ? createLearner('tbptt', model, { loss, truncation: truncation! })
         : method === 'sg'
           ? createLearner('sg', model, { loss, truncation: truncation!, gamma, sgScale })
           : method === 'bp-lambda'
-            ? createLearner(method, model, { loss, lambda, gamma, sgScale, regime: 'per-sequence', recordOutputs: true, ...(computation ? { computation } : {}), ...(traceWindow !== undefined ? { traceWindow } : {}) })
+            ? createLearner(method, model, { loss, lambda, gamma, sgScale, regime: 'per-sequence', recordOutputs: true, ...blocked })
             : createLearner(method, model, { loss, lambda, gamma, sgScale });
   const result = trainSequence(learner, batch);
   const json = gradsToJson({

@@ -25,7 +25,16 @@ import { traceContract, traceSize } from './trace.ts';
  * disturbing the committed window, then committed (appended, or made the only entry after a
  * fold) or dropped.
  */
-export class StepWindow<L> {
+/** Read access to a window's entries, oldest first (a committed window, or a candidate one). */
+export interface WindowView<L> {
+  readonly batch: number;
+  readonly n: number;
+  readonly length: number;
+  jacobian(k: number): Jacobian;
+  local(k: number): L;
+}
+
+export class StepWindow<L> implements WindowView<L> {
   private readonly J: (Jacobian | null)[];
   private readonly locals: L[];
   private start = 0;
@@ -60,6 +69,21 @@ export class StepWindow<L> {
     const slot = this.slot(this.len);
     this.J[slot] = copyJacobian(J_t, this.J[slot]);
     fill(this.locals[slot]);
+  }
+
+  /**
+   * The window as it will be once the staged step is committed: the committed entries and the
+   * staged one, or (after a fold) the staged one alone.
+   */
+  candidate(afterFold: boolean): WindowView<L> {
+    const first = afterFold ? this.len : 0;
+    return {
+      batch: this.batch,
+      n: this.n,
+      length: afterFold ? 1 : this.len + 1,
+      jacobian: (k) => this.J[this.slot(first + k)]!,
+      local: (k) => this.locals[this.slot(first + k)],
+    };
   }
 
   /** The staged step joins the window. */
@@ -108,7 +132,7 @@ export function stageTraceStep(window: TraceWindow, J_t: Jacobian, s_t: Arr): vo
  * when `tail` asks for it. Stops early once c^{t−τ} is 0 (nothing older contributes). Returns
  * v_{t₀} with c^{t−t₀}, or null when the walk stopped before it. `v` is overwritten.
  */
-export function walkBack(window: StepWindow<unknown>, v: Arr, R: number, c: number, tail: boolean, ws: BlockedScratch, visit: (k: number, v_tau: Arr, w: number) => void): { v: Arr; w: number } | null {
+export function walkBack(window: WindowView<unknown>, v: Arr, R: number, c: number, tail: boolean, ws: BlockedScratch, visit: (k: number, v_tau: Arr, w: number) => void): { v: Arr; w: number } | null {
   let cur = v;
   let spare = ws.get('v2', v.length);
   let w = 1;

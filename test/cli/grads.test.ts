@@ -61,7 +61,7 @@ for (const name of CASES) {
     const args = ['--model', join(golden, name, 'model.json'), '--batch', join(golden, name, 'batch.json')];
     const want = JSON.parse(readFileSync(join(golden, name, 'bptt.json'), 'utf8'));
     const T = JSON.parse(readFileSync(join(golden, name, 'batch.json'), 'utf8')).x.length;
-    for (const extra of [['--method', 'tbptt', '--truncation', String(T)], ['--method', 'rtrl'], ['--method', 'sg', '--truncation', String(T + 1), '--gamma', '0.9']]) {
+    for (const extra of [['--method', 'tbptt', '--truncation', String(T)], ['--method', 'rtrl'], ['--method', 'rtrl', '--computation', 'blocked', '--trace-window', '2'], ['--method', 'sg', '--truncation', String(T + 1), '--gamma', '0.9']]) {
       const got = grads([...args, ...extra]);
       assert.deepEqual(Object.keys(got.cell), Object.keys(want.cell));
       for (const k of Object.keys(want.cell)) assert.ok(relErr(got.cell[k].flat(), want.cell[k].flat()) < 1e-10, `${extra.join(' ')} ${k}`);

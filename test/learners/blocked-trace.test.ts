@@ -7,6 +7,9 @@ import type { ModelGroups } from '../../src/model/model.ts';
 import type { Optimizer, StepGrads } from '../../src/optim/optimizer.ts';
 import { Adam } from '../../src/optim/adam.ts';
 import { Rng } from '../../src/rng.ts';
+import { RtrlLearner, type RtrlOptions } from '../../src/learners/rtrl.ts';
+import { bpttFromTrajectory } from '../../src/learners/bptt.ts';
+import { forwardTrajectory } from '../../src/learners/trajectory.ts';
 
 /**
  * "Blocked traces equal traces": the blocked computation (a folded trace and a window,
@@ -122,4 +125,55 @@ test('blocked, per-step regime: memory does not grow over a 10 000-step stream',
   gc();
   const growth = process.memoryUsage().heapUsed - heapAt1000;
   assert.ok(growth < 1_000_000, `heap grew by ${growth} bytes between step 1 000 and 10 000`);
+});
+
+/** An optimizer that changes nothing and records every step's cell gradient. */
+function cellRecorder(): Optimizer & { steps: number[][] } {
+  const steps: number[][] = [];
+  return {
+    steps,
+    step(_params: ModelGroups, grads: StepGrads) {
+      steps.push(grads.cell === null ? [] : Object.values(grads.cell).flatMap((t) => Array.from(t.data)));
+    },
+  } as Optimizer & { steps: number[][] };
+}
+
+function runRtrl(c: Case, opts: Omit<RtrlOptions, 'loss'>, terminal: boolean) {
+  const model = makeModel(c);
+  const batch = makeBatch(c);
+  const learner = new RtrlLearner(model, { loss: c.loss, ...opts });
+  learner.reset(c.B);
+  for (let t = 0; t < c.T; t++) learner.step(batch.x[t], batch.y[t], terminal && t === c.T - 1);
+  return { model, result: learner.end() };
+}
+
+test('blocked RTRL = RTRL: (1/B)·Σ_b ∂L_t/∂s_t·M_t at every step (K = 1, K < T, K ≥ T)', () => {
+  fc.assert(
+    fc.property(caseArb({ maxH: 4, maxT: 12 }), fc.oneof(fc.integer({ min: 1, max: 3 }), fc.integer({ min: 1, max: 14 })), fc.boolean(), (c, K, terminal) => {
+      const a = cellRecorder();
+      const b = cellRecorder();
+      runRtrl(c, { optimizer: a }, terminal);
+      runRtrl(c, { optimizer: b, computation: 'blocked', traceWindow: K }, terminal);
+      assert.equal(b.steps.length, a.steps.length);
+      for (let t = 0; t < a.steps.length; t++) assert.ok(relErr(b.steps[t], a.steps[t], 1e-12) < 1e-10, `step ${t}: ${relErr(b.steps[t], a.steps[t], 1e-12)} (K = ${K}, T = ${c.T})`);
+    }),
+    { numRuns: RUNS },
+  );
+});
+
+test('blocked RTRL = BPTT summed over a sequence, and per-step Adam updates match plain RTRL', () => {
+  fc.assert(
+    fc.property(caseArb({ maxH: 4, maxT: 10 }), fc.integer({ min: 1, max: 6 }), (c, K) => {
+      const model = makeModel(c);
+      const batch = makeBatch(c);
+      const want = bpttFromTrajectory(model, forwardTrajectory(model, batch)).cell;
+      const got = runRtrl(c, { computation: 'blocked', traceWindow: K, regime: 'per-sequence' }, true).result.grads.cell;
+      for (const k of Object.keys(want)) assert.ok(relErr(got[k].data, want[k].data, 1e-12) < 1e-10, k);
+      const adam = () => new Adam({ lr: 1e-2 });
+      const p1 = allParams(runRtrl(c, { optimizer: adam() }, true).model);
+      const p2 = allParams(runRtrl(c, { optimizer: adam(), computation: 'blocked', traceWindow: K }, true).model);
+      assert.ok(relErr(p2, p1, 1e-12) < 1e-9);
+    }),
+    { numRuns: RUNS },
+  );
 });
