@@ -37,7 +37,7 @@ function readText(path: string, what: string): string {
 }
 
 /** Whether two paths name the same file (through symbolic links too, when it exists). */
-function samePath(a: string, b: string): boolean {
+export function samePath(a: string, b: string): boolean {
   const real = (p: string) => {
     try {
       return realpathSync(p);

@@ -163,16 +163,17 @@ export function readSafetensors(bytes: Uint8Array | ArrayBuffer, name = 'safeten
 
 /**
  * Writes tensors (in the given order, each in its own element type: Float32Array → F32,
- * Float64Array → F64) and optional string metadata as a safetensors file. The header is padded
- * with spaces to a multiple of 8 bytes, as the reference implementation does, so the data
- * starts 8-byte aligned. Throws naming the argument for a tensor that is not a `Tensor`, the
+ * Float64Array → F64) and optional string metadata as a safetensors file, laid out as
+ * `safetensors.torch.save_file` lays out the same tensors: the header's entries in order, the
+ * metadata last, padded with spaces to a multiple of 8 bytes (so the data starts 8-byte
+ * aligned), the data in the same order. Throws naming the argument for a tensor that is not a `Tensor`, the
  * reserved name `__metadata__`, or a metadata value that is not a string.
  */
 export function writeSafetensors(tensors: Readonly<Record<string, Tensor>>, metadata?: Readonly<Record<string, string>>): Uint8Array {
   const name = 'writeSafetensors';
   if (tensors === null || typeof tensors !== 'object' || Array.isArray(tensors)) fail(name, `tensors: expected an object of Tensors by name, received ${describe(tensors)}`);
+  const meta = metadata === undefined ? undefined : parseMetadata(metadata, name, 'metadata');
   const header: [string, unknown][] = [];
-  if (metadata !== undefined) header.push(['__metadata__', parseMetadata(metadata, name, 'metadata')]);
   let pos = 0;
   const list: [Tensor, number][] = [];
   for (const [key, t] of Object.entries(tensors)) {
@@ -184,6 +185,7 @@ export function writeSafetensors(tensors: Readonly<Record<string, Tensor>>, meta
     list.push([t, pos]);
     pos += size;
   }
+  if (meta !== undefined) header.push(['__metadata__', meta]);
   const json = new TextEncoder().encode(JSON.stringify(Object.fromEntries(header)));
   const N = Math.ceil(json.length / 8) * 8;
   const out = new Uint8Array(8 + N + pos);

@@ -1,0 +1,52 @@
+import { readFileSync } from 'node:fs';
+import { predict } from '../inference.ts';
+import { writeFileAtomicSync } from '../io/atomic.ts';
+import { batchFromJson, sequenceFromJson } from '../io/batch-json.ts';
+import { expectObject, parseJsonText, toNestedArray } from '../io/nested.ts';
+import { parseArgs, usage, type OptionSpec } from './args.ts';
+import { samePath } from './grads.ts';
+import { readModelFile, STATE_DICT_OPTIONS, stateDictOptions } from './model-file.ts';
+
+export const PREDICT_OPTIONS: readonly OptionSpec[] = [
+  { name: 'model', kind: 'string', help: 'the model: model JSON, state_dict JSON or .safetensors (as convert reads them)' },
+  { name: 'input', kind: 'string', help: 'batch JSON { "x": [T][B][I] } ("y" and "loss" may be absent; when present, the whole batch is checked)' },
+  { name: 'out', kind: 'string', help: 'write the predictions here (atomically) instead of standard output' },
+  ...STATE_DICT_OPTIONS,
+  { name: 'help', kind: 'flag', help: 'show this help' },
+];
+
+const SUMMARY =
+  'Runs the model over the input sequences from a zero state and writes\n' +
+  '{ "outputs": [T][B][O], "states": [T][B][n] }: the readout ŷ_t and the state s_t at every step\n' +
+  '(n = H; for the LSTM n = 2H, s_t = [h_t; c_t]). See README "PyTorch interchange".';
+
+function readText(path: string, what: string): string {
+  try {
+    return readFileSync(path, 'utf8');
+  } catch (e) {
+    throw new Error(`predict: --${what}: cannot read ${JSON.stringify(path)} (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`);
+  }
+}
+
+/** Runs `bp-lambda predict`. */
+export function runPredict(argv: readonly string[], write: (text: string) => void): void {
+  const { opts, positional } = parseArgs(argv, PREDICT_OPTIONS, 'predict');
+  if (opts.help) {
+    write(usage('bp-lambda predict --model FILE --input X.json [--out FILE] [options]', SUMMARY, PREDICT_OPTIONS) + '\n');
+    return;
+  }
+  if (positional.length) throw new Error(`predict: unexpected argument ${JSON.stringify(positional[0])}`);
+  for (const req of ['model', 'input']) if (opts[req] === undefined) throw new Error(`predict: --${req} is required (see --help)`);
+  if (opts.out !== undefined) for (const input of ['model', 'input'] as const) if (samePath(opts.out as string, opts[input] as string)) throw new Error(`predict: --out ${opts.out} is the --${input} file: writing the predictions there would replace the input; give another --out`);
+  const { model } = readModelFile(opts.model as string, `--model ${opts.model}`, stateDictOptions(opts, 'predict'));
+  const label = `--input ${opts.input}`;
+  const json = parseJsonText(readText(opts.input as string, 'input'), label);
+  const root = expectObject(json, label, { required: ['x'], optional: ['y', 'loss'] });
+  const seq = 'y' in root || 'loss' in root ? batchFromJson(json, model.dtype, label) : sequenceFromJson(root.x, `${label}.x`, model.dtype);
+  if (seq.inputSize !== model.inputSize) throw new Error(`predict: ${label}: x has ${seq.inputSize} inputs per example, the model expects inputSize ${model.inputSize}`);
+  if ('outputSize' in seq && seq.outputSize !== model.outputSize) throw new Error(`predict: ${label}: y has ${seq.outputSize} outputs per example, the model's readout has ${model.outputSize}`);
+  const { outputs, states } = predict(model, seq.x, { states: true });
+  const text = JSON.stringify({ outputs: outputs.map((y) => toNestedArray(y, [seq.B, model.outputSize])), states: states!.map((s) => toNestedArray(s, [seq.B, model.stateSize])) }) + '\n';
+  if (opts.out !== undefined) writeFileAtomicSync(opts.out as string, text);
+  else write(text);
+}
