@@ -1,5 +1,6 @@
 import { extname } from 'node:path';
 import { writeFileAtomicSync } from '../io/atomic.ts';
+import { torchModuleOf } from '../io/state-dict.ts';
 import { checkOneOf } from '../validate.ts';
 import { parseArgs, usage, type OptionSpec } from './args.ts';
 import { samePath } from './grads.ts';
@@ -46,4 +47,6 @@ export function runConvert(argv: readonly string[], write: (text: string) => voi
   const { model, format } = readModelFile(from, `--from ${from}`, options);
   const target = outputFormat(to, opts['to-format'], format);
   writeFileAtomicSync(to, modelFileContent(model, target, { ...options, synthesiser: !opts['no-synthesiser'] }));
+  const nonlinearity = target === 'state-dict-json' ? torchModuleOf(model).nonlinearity : null;
+  if (nonlinearity && nonlinearity !== 'tanh') process.stderr.write(`convert: note: a state_dict JSON does not record nn.RNN's nonlinearity: read ${to} back with --nonlinearity ${nonlinearity}\n`);
 }

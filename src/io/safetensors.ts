@@ -77,10 +77,10 @@ function parseEntry(key: string, v: unknown, dataBytes: number, name: string): E
   }
   const [begin, end] = off as [number, number];
   if (end > dataBytes) fail(at, `data_offsets: [${begin}, ${end}] reach past the data section, which holds ${dataBytes} bytes (a truncated file?)`);
-  let bytes = BYTES[dtype];
+  let bytes = shape.includes(0) ? 0 : BYTES[dtype];
   for (const d of shape) {
+    if (bytes > dataBytes) break; // too large already (reported below), and no product overflows
     bytes *= d;
-    if (bytes > dataBytes) break; // too large already; reported below without overflowing
   }
   if (bytes !== end - begin) {
     fail(at, `data_offsets: expected ${shape.length ? `${shape.join(' × ')} × ` : ''}${BYTES[dtype]} bytes (shape [${shape.join(', ')}], ${dtype}), received [${begin}, ${end}] (${end - begin} bytes)`);

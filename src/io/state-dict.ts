@@ -294,9 +294,10 @@ export function stateDictFromJson(json: unknown, name = 'state_dict'): StateDict
   if (json === null || typeof json !== 'object' || Array.isArray(json)) throw new Error(`${name}: expected an object of key → nested arrays of numbers, received ${describe(json)}`);
   const out: [string, Tensor][] = [];
   for (const [key, v] of Object.entries(json as Record<string, unknown>)) {
+    if (typeof v !== 'number' && !Array.isArray(v)) throw new Error(`${name}: ${key}: expected nested arrays of finite numbers (or a number), received ${describe(v)}`);
     const shape: number[] = [];
     for (let a = v; Array.isArray(a); a = a[0]) shape.push(a.length);
-    out.push([key, new Tensor(shape, readNested(v, shape, `${name}.${key}`))]);
+    out.push([key, new Tensor(shape, readNested(v, shape, `${name}: ${key}`))]);
   }
   return Object.fromEntries(out);
 }
