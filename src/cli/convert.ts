@@ -2,8 +2,8 @@ import { extname } from 'node:path';
 import { writeFileAtomicSync } from '../io/atomic.ts';
 import { torchModuleOf } from '../io/state-dict.ts';
 import { checkOneOf } from '../validate.ts';
-import { parseArgs, usage, type OptionSpec } from './args.ts';
-import { samePath } from './grads.ts';
+import { parseCommand, type OptionSpec } from './args.ts';
+import { samePath } from './files.ts';
 import { MODEL_FORMATS, modelFileContent, readModelFile, STATE_DICT_OPTIONS, stateDictOptions, type ModelFormat } from './model-file.ts';
 
 export const CONVERT_OPTIONS: readonly OptionSpec[] = [
@@ -32,13 +32,8 @@ function outputFormat(to: string, given: unknown, input: ModelFormat): ModelForm
 
 /** Runs `bp-lambda convert`. */
 export function runConvert(argv: readonly string[], write: (text: string) => void): void {
-  const { opts, positional } = parseArgs(argv, CONVERT_OPTIONS, 'convert');
-  if (opts.help) {
-    write(usage('bp-lambda convert --from FILE --to FILE [options]', SUMMARY, CONVERT_OPTIONS) + '\n');
-    return;
-  }
-  if (positional.length) throw new Error(`convert: unexpected argument ${JSON.stringify(positional[0])}`);
-  for (const req of ['from', 'to']) if (opts[req] === undefined) throw new Error(`convert: --${req} is required (see --help)`);
+  const opts = parseCommand(argv, CONVERT_OPTIONS, 'convert', { synopsis: 'bp-lambda convert --from FILE --to FILE [options]', summary: SUMMARY, required: ['from', 'to'] }, write);
+  if (opts === null) return;
   const from = opts.from as string;
   const to = opts.to as string;
   if (samePath(from, to)) throw new Error(`convert: --to ${to} is the --from file: writing there would replace the input; give another --to`);

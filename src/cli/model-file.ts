@@ -1,4 +1,3 @@
-import { readFileSync } from 'node:fs';
 import { extname } from 'node:path';
 import { CELL_TYPES, type CellType } from '../cells/registry.ts';
 import { modelFromJson, modelToJson } from '../io/model-json.ts';
@@ -21,6 +20,7 @@ import type { Model } from '../model/model.ts';
 import { checkDType, type DType } from '../tensor/dtype.ts';
 import { checkOneOf } from '../validate.ts';
 import type { OptionSpec, ParsedArgs } from './args.ts';
+import { readInput } from './files.ts';
 
 /**
  * The model files the command line reads and writes: our model JSON, a PyTorch state_dict as
@@ -57,14 +57,6 @@ export function stateDictOptions(opts: ParsedArgs, command: string): ModelFromSt
   };
 }
 
-function readBytes(path: string, label: string): Buffer {
-  try {
-    return readFileSync(path);
-  } catch (e) {
-    throw new Error(`${label}: cannot read ${JSON.stringify(path)} (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`);
-  }
-}
-
 /** Which format a file holds, from its extension and its bytes; JSON is returned parsed. */
 function sniff(path: string, bytes: Buffer, label: string): { format: ModelFormat; json?: unknown } {
   const ext = extname(path).toLowerCase();
@@ -80,7 +72,7 @@ function sniff(path: string, bytes: Buffer, label: string): { format: ModelForma
  * "--model m.safetensors"); `options` are those of STATE_DICT_OPTIONS.
  */
 export function readModelFile(path: string, label: string, options: ModelFromStateDictOptions): { model: Model; format: ModelFormat } {
-  const bytes = readBytes(path, label);
+  const bytes = readInput(path, label);
   const { format, json } = sniff(path, bytes, label);
   if (format === 'model-json') {
     for (const [k, v] of [['cell', options.cell], ['nonlinearity', options.nonlinearity]] as const) {

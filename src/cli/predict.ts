@@ -1,10 +1,9 @@
-import { readFileSync } from 'node:fs';
 import { predict } from '../inference.ts';
 import { writeFileAtomicSync } from '../io/atomic.ts';
 import { batchFromJson, sequenceFromJson } from '../io/batch-json.ts';
 import { expectObject, parseJsonText, toNestedArray } from '../io/nested.ts';
-import { parseArgs, usage, type OptionSpec } from './args.ts';
-import { samePath } from './grads.ts';
+import { parseCommand, type OptionSpec } from './args.ts';
+import { readInput, samePath } from './files.ts';
 import { readModelFile, STATE_DICT_OPTIONS, stateDictOptions } from './model-file.ts';
 
 export const PREDICT_OPTIONS: readonly OptionSpec[] = [
@@ -20,27 +19,14 @@ const SUMMARY =
   '{ "outputs": [T][B][O], "states": [T][B][n] }: the readout ŷ_t and the state s_t at every step\n' +
   '(n = H; for the LSTM n = 2H, s_t = [h_t; c_t]). See README "PyTorch interchange".';
 
-function readText(path: string, what: string): string {
-  try {
-    return readFileSync(path, 'utf8');
-  } catch (e) {
-    throw new Error(`predict: --${what}: cannot read ${JSON.stringify(path)} (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`);
-  }
-}
-
 /** Runs `bp-lambda predict`. */
 export function runPredict(argv: readonly string[], write: (text: string) => void): void {
-  const { opts, positional } = parseArgs(argv, PREDICT_OPTIONS, 'predict');
-  if (opts.help) {
-    write(usage('bp-lambda predict --model FILE --input X.json [--out FILE] [options]', SUMMARY, PREDICT_OPTIONS) + '\n');
-    return;
-  }
-  if (positional.length) throw new Error(`predict: unexpected argument ${JSON.stringify(positional[0])}`);
-  for (const req of ['model', 'input']) if (opts[req] === undefined) throw new Error(`predict: --${req} is required (see --help)`);
+  const opts = parseCommand(argv, PREDICT_OPTIONS, 'predict', { synopsis: 'bp-lambda predict --model FILE --input X.json [--out FILE] [options]', summary: SUMMARY, required: ['model', 'input'] }, write);
+  if (opts === null) return;
   if (opts.out !== undefined) for (const input of ['model', 'input'] as const) if (samePath(opts.out as string, opts[input] as string)) throw new Error(`predict: --out ${opts.out} is the --${input} file: writing the predictions there would replace the input; give another --out`);
   const { model } = readModelFile(opts.model as string, `--model ${opts.model}`, stateDictOptions(opts, 'predict'));
   const label = `--input ${opts.input}`;
-  const json = parseJsonText(readText(opts.input as string, 'input'), label);
+  const json = parseJsonText(readInput(opts.input as string, 'predict: --input').toString('utf8'), label);
   const root = expectObject(json, label, { required: ['x'], optional: ['y', 'loss'] });
   const seq = 'y' in root || 'loss' in root ? batchFromJson(json, model.dtype, label) : sequenceFromJson(root.x, `${label}.x`, model.dtype);
   if (seq.inputSize !== model.inputSize) throw new Error(`predict: ${label}: x has ${seq.inputSize} inputs per example, the model expects inputSize ${model.inputSize}`);
