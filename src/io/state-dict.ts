@@ -169,8 +169,8 @@ function biasPair(sd: StateDict, k: KeyNames, rows: number, dtype: DType, at: st
   return [bi ?? Tensor.zeros([rows], dtype), bh ?? Tensor.zeros([rows], dtype)];
 }
 
-/** The table row for weight_hh_l0's gate count G and the options. */
-function findModule(sd: StateDict, k: KeyNames, options: ModelFromStateDictOptions, at: string): { row: TorchRecurrentModule; H: number } {
+/** The table row for weight_hh_l0's gate count G and the options (nn.RNN: `nonlinearity` where the options have none). */
+function findModule(sd: StateDict, k: KeyNames, options: ModelFromStateDictOptions, nonlinearity: TorchNonlinearity, at: string): { row: TorchRecurrentModule; H: number } {
   const Whh = sd[k.W_hh];
   if (Whh === undefined) throw new Error(`${at}: missing key ${k.W_hh} (the recurrent module's hidden-hidden weights, shape [G·H, H])`);
   const kinds = [...new Set(TORCH_RECURRENT_MODULES.map((r) => `${gateCount(r)} (${r.module})`))].join(', ');
@@ -186,7 +186,7 @@ function findModule(sd: StateDict, k: KeyNames, options: ModelFromStateDictOptio
     if (options.nonlinearity !== undefined) throw new Error(`${at}: options.nonlinearity applies to nn.RNN only, and ${k.W_hh} (shape [${R}, ${H}]) is an ${module}'s`);
     return { row: rows[0], H };
   }
-  const nl = options.nonlinearity ?? 'tanh';
+  const nl = options.nonlinearity ?? nonlinearity;
   return { row: rows.find((r) => r.nonlinearity === nl)!, H };
 }
 
@@ -198,7 +198,14 @@ function findModule(sd: StateDict, k: KeyNames, options: ModelFromStateDictOptio
  * them (a file name, say).
  */
 export function modelFromStateDict(sd: StateDict, options: ModelFromStateDictOptions = {}, name = 'modelFromStateDict'): Model {
-  checkOptions(options, [...PREFIX_OPTIONS, 'cell', 'nonlinearity', 'dtype'], `${name}: options`);
+  return importStateDict(sd, options, name, 'tanh');
+}
+
+const IMPORT_OPTIONS = [...PREFIX_OPTIONS, 'cell', 'nonlinearity', 'dtype'];
+
+/** modelFromStateDict with nn.RNN's nonlinearity `nonlinearity` unless the options give one. */
+function importStateDict(sd: StateDict, options: ModelFromStateDictOptions, name: string, nonlinearity: TorchNonlinearity): Model {
+  checkOptions(options, IMPORT_OPTIONS, `${name}: options`);
   if (sd === null || typeof sd !== 'object' || Array.isArray(sd)) throw new Error(`${name}: state_dict: expected an object of Tensors by key, received ${describe(sd)}`);
   for (const [key, t] of Object.entries(sd)) if (!(t instanceof Tensor)) throw new Error(`${name}: ${key}: expected a Tensor, received ${describe(t)}`);
   if (options.cell !== undefined) checkOneOf(options.cell, CELL_TYPES.filter((c) => TORCH_RECURRENT_MODULES.some((r) => r.cell === c)), `${name}: options.cell`);
@@ -208,7 +215,7 @@ export function modelFromStateDict(sd: StateDict, options: ModelFromStateDictOpt
   const k = keyNames(p);
   checkKeys(sd, k, p.prefix, name);
 
-  const { row, H } = findModule(sd, k, options, name);
+  const { row, H } = findModule(sd, k, options, nonlinearity, name);
   const G = gateCount(row);
   const W_ih = need(sd, k.W_ih, [G * H, 'I'], dtype, name);
   const W_hh = need(sd, k.W_hh, [G * H, H], dtype, name);
@@ -313,16 +320,13 @@ export function stateDictToJson(sd: StateDict): Record<string, unknown> {
  * `modelToSafetensors` writes), else tanh; the two disagreeing is an error.
  */
 export function modelFromSafetensors(bytes: Uint8Array | ArrayBuffer, options: ModelFromStateDictOptions = {}, name = 'modelFromSafetensors'): Model {
+  checkOptions(options, IMPORT_OPTIONS, `${name}: options`);
   const { tensors, metadata } = readSafetensors(bytes, name);
-  const fromFile = metadata.nonlinearity;
-  if (fromFile !== undefined) {
-    checkOneOf(fromFile, TORCH_NONLINEARITIES, `${name}: __metadata__.nonlinearity`);
-    if (options.nonlinearity !== undefined && options.nonlinearity !== fromFile) {
-      throw new Error(`${name}: options.nonlinearity: the file's metadata says ${JSON.stringify(fromFile)}, received ${describe(options.nonlinearity)}`);
-    }
-    if (options !== null && typeof options === 'object') options = { ...options, nonlinearity: fromFile as TorchNonlinearity };
+  const fromFile = metadata.nonlinearity === undefined ? 'tanh' : checkOneOf(metadata.nonlinearity, TORCH_NONLINEARITIES, `${name}: __metadata__.nonlinearity`);
+  if (metadata.nonlinearity !== undefined && options.nonlinearity !== undefined && options.nonlinearity !== fromFile) {
+    throw new Error(`${name}: options.nonlinearity: the file's metadata says ${JSON.stringify(fromFile)}, received ${describe(options.nonlinearity)}`);
   }
-  return modelFromStateDict(tensors, options, name);
+  return importStateDict(tensors, options, name, fromFile);
 }
 
 /**

@@ -254,6 +254,13 @@ test('state_dict: nn.RNN\'s nonlinearity is tanh unless told (the tensors cannot
   assert.notDeepEqual(predict(tanh, x).outputs, predict(relu, x).outputs);
 });
 
+test('state_dict: the nonlinearity in a safetensors file\'s metadata concerns nn.RNN only; options are checked before the file is read', () => {
+  const lstm = readSafetensors(readFileSync(new URL('model.f64.safetensors', dir('lstm')))).tensors;
+  assert.equal(modelFromSafetensors(writeSafetensors(lstm, { nonlinearity: 'relu' })).cell.type, 'lstm');
+  assert.throws(() => modelFromSafetensors(writeSafetensors(lstm, { nonlinearity: 'gelu' })), /^Error: modelFromSafetensors: __metadata__.nonlinearity: expected one of "tanh", "relu", received "gelu"$/);
+  assert.throws(() => modelFromSafetensors(new Uint8Array(3), null as never), /^Error: modelFromSafetensors: options: expected an options object, received null$/);
+});
+
 test('state_dict: a state_dict of float32 tensors gives a float32 model, a mixed one float64; dtype overrides', () => {
   const f32 = readSafetensors(readFileSync(new URL('model.f32.safetensors', dir('lstm')))).tensors;
   assert.equal(modelFromStateDict(f32).dtype, 'float32');
