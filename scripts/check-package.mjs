@@ -48,6 +48,7 @@ export {};
 const ENTRY_POINTS = `import { createModel, createLearner, trainSequence, Tensor, type SeqBatch } from 'bp-lambda';
 import { useBackend, createBackend, type BackendChoice } from 'bp-lambda/backends';
 import { fromNdarray, toNdarray, copyToNdarray, type NdArrayView } from 'bp-lambda/ndarray';
+import { modelFromSafetensors, modelToSafetensors } from 'bp-lambda/pytorch';
 import * as browser from 'bp-lambda/browser';
 import * as browserNdarray from 'bp-lambda/browser/ndarray';
 import * as gpu from 'bp-lambda/browser/gpu-backend';
@@ -61,7 +62,7 @@ await createBackend('js');
 const view: NdArrayView = toNdarray(new Tensor([2], new Float64Array(2)));
 const t: Tensor = fromNdarray(view.transpose(0), 'float32');
 copyToNdarray(t, view).get(0);
-const fns: unknown[] = [browser.createModel, browserNdarray.fromNdarray, gpu.createGpuBackend, loss];
+const fns: unknown[] = [browser.createModel, browserNdarray.fromNdarray, gpu.createGpuBackend, loss, modelFromSafetensors(modelToSafetensors(model)).outputSize];
 export { fns };
 `;
 
@@ -117,9 +118,10 @@ function typecheck(dir, files, label) {
   return failures;
 }
 
-const SMOKE = `import { createModel, createLearner, trainSequence, Tensor } from 'bp-lambda';
+const SMOKE = `import { createModel, createLearner, trainSequence, predict, Tensor } from 'bp-lambda';
 import { useBackend } from 'bp-lambda/backends';
 import { fromNdarray, copyToNdarray } from 'bp-lambda/ndarray';
+import { modelFromSafetensors, modelToSafetensors } from 'bp-lambda/pytorch';
 import ndarray from 'ndarray';
 const previous = await useBackend('wasm');
 const model = createModel({ cell: 'lstm', inputSize: 2, hiddenSize: 4, outputSize: 1, seed: 1 });
@@ -130,6 +132,8 @@ const batch = { T, B, inputSize: 2, outputSize: 1, loss: 'mse', x: Array.from({ 
 const r = trainSequence(learner, batch);
 const back = copyToNdarray(new Tensor([2, 3], x.data), ndarray(new Float64Array(6), [3, 2]).transpose(1, 0));
 if (!Number.isFinite(r.loss) || back.get(0, 0) !== 1 || back.get(1, 0) !== 2) throw new Error('smoke run: wrong numbers');
+const moved = modelFromSafetensors(modelToSafetensors(model));
+if (predict(moved, batch.x).outputs[2][0] !== predict(model, batch.x).outputs[2][0]) throw new Error('smoke run: the safetensors round trip changed the model');
 console.log('loss ' + r.loss.toFixed(6) + ', backend ' + (previous ? 'switched' : '?'));
 `;
 

@@ -37,6 +37,7 @@ export { DivergenceError, type Learner, type StepResult, type SequenceResult } f
 export { bptt, type BpttResult } from './learners/bptt.ts';
 export { forwardTrajectory, type Trajectory } from './learners/trajectory.ts';
 export { gradientAlignment, type Alignment } from './learners/alignment.ts';
+export { Predictor, predict, type PredictorStep, type PredictOptions, type Prediction } from './inference.ts';
 
 export { Sgd } from './optim/sgd.ts';
 export { Adam, type AdamOptions } from './optim/adam.ts';

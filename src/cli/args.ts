@@ -78,3 +78,24 @@ export function usage(command: string, summary: string, specs: readonly OptionSp
   }
   return lines.join('\n');
 }
+
+/**
+ * The arguments of a command that takes options only: parsed, with `required` options checked
+ * present and no positional argument; `null` after writing the help text for --help.
+ */
+export function parseCommand(
+  argv: readonly string[],
+  specs: readonly OptionSpec[],
+  command: string,
+  help: { synopsis: string; summary: string; required: readonly string[] },
+  write: (text: string) => void,
+): ParsedArgs | null {
+  const { opts, positional } = parseArgs(argv, specs, command);
+  if (opts.help) {
+    write(usage(help.synopsis, help.summary, specs) + '\n');
+    return null;
+  }
+  if (positional.length) throw new Error(`${command}: unexpected argument ${JSON.stringify(positional[0])}`);
+  for (const req of help.required) if (opts[req] === undefined) throw new Error(`${command}: --${req} is required (see --help)`);
+  return opts;
+}

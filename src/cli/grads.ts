@@ -1,5 +1,3 @@
-import { readFileSync, realpathSync } from 'node:fs';
-import { resolve } from 'node:path';
 import { batchFromJsonText } from '../io/batch-json.ts';
 import { gradsToJson } from '../io/grads-json.ts';
 import { modelFromJsonText } from '../io/model-json.ts';
@@ -8,7 +6,8 @@ import { CELL_TYPES } from '../cells/registry.ts';
 import { createLearner, METHODS, trainSequence, type Method } from '../learners/index.ts';
 import { TRACE_COMPUTATIONS } from '../learners/eligibility-trace.ts';
 import { checkOneOf, checkUnit } from '../validate.ts';
-import { parseArgs, usage, type OptionSpec } from './args.ts';
+import { parseCommand, type OptionSpec } from './args.ts';
+import { readInput, samePath } from './files.ts';
 
 export const GRADS_OPTIONS: readonly OptionSpec[] = [
   { name: 'model', kind: 'string', help: `model JSON file (PyTorch layout; cell type ${CELL_TYPES.join(' | ')})` },
@@ -29,34 +28,13 @@ const SUMMARY =
   'updates summed over the sequence, the last step terminal). See README "Interchange formats".';
 
 function readText(path: string, what: string): string {
-  try {
-    return readFileSync(path, 'utf8');
-  } catch (e) {
-    throw new Error(`grads: --${what}: cannot read ${JSON.stringify(path)} (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`);
-  }
-}
-
-/** Whether two paths name the same file (through symbolic links too, when it exists). */
-function samePath(a: string, b: string): boolean {
-  const real = (p: string) => {
-    try {
-      return realpathSync(p);
-    } catch {
-      return resolve(p);
-    }
-  };
-  return real(a) === real(b);
+  return readInput(path, `grads: --${what}`).toString('utf8');
 }
 
 /** Runs `bp-lambda grads`; returns the text written (for tests) or the help text. */
 export function runGrads(argv: readonly string[], write: (text: string) => void): void {
-  const { opts, positional } = parseArgs(argv, GRADS_OPTIONS, 'grads');
-  if (opts.help) {
-    write(usage('bp-lambda grads --model M.json --batch B.json --method METHOD [options]', SUMMARY, GRADS_OPTIONS) + '\n');
-    return;
-  }
-  if (positional.length) throw new Error(`grads: unexpected argument ${JSON.stringify(positional[0])}`);
-  for (const req of ['model', 'batch', 'method']) if (opts[req] === undefined) throw new Error(`grads: --${req} is required (see --help)`);
+  const opts = parseCommand(argv, GRADS_OPTIONS, 'grads', { synopsis: 'bp-lambda grads --model M.json --batch B.json --method METHOD [options]', summary: SUMMARY, required: ['model', 'batch', 'method'] }, write);
+  if (opts === null) return;
   const method = checkOneOf(opts.method, METHODS, 'grads: --method') as Method;
   const lambda = checkUnit(opts.lambda, 'grads: --lambda');
   const gamma = checkUnit(opts.gamma, 'grads: --gamma');

@@ -1,11 +1,15 @@
 #!/usr/bin/env node
 import { readFileSync } from 'node:fs';
+import { runConvert } from './convert.ts';
 import { runGrads } from './grads.ts';
+import { runPredict } from './predict.ts';
 import { runRun } from './run.ts';
 
 const COMMANDS: Record<string, { run: (argv: string[], write: (s: string) => void) => void | Promise<void>; summary: string }> = {
   grads: { run: runGrads, summary: 'gradients JSON of one batch (bptt, tbptt, sg, bp-lambda, lambda-sg, rtrl)' },
   run: { run: runRun, summary: 'train on an experiment: toy | line-draw | seq-mnist | copy-repeat (logs, checkpoints, plots)' },
+  convert: { run: runConvert, summary: 'convert a model: model JSON ⇄ PyTorch state_dict (JSON or .safetensors; nn.RNN, nn.LSTM, nn.GRU)' },
+  predict: { run: runPredict, summary: 'outputs and states of a model over input sequences (JSON)' },
 };
 
 /** The package version, from the package.json two folders up (src/cli/ and dist/cli/ alike). */

@@ -11,11 +11,7 @@ import { expectObject, leadingShape, parseJsonText, readNested, toNestedArray } 
 export function batchFromJson(json: unknown, dtype: DType = 'float64', name = 'batch'): SeqBatch {
   const root = expectObject(json, name, { required: ['x', 'y', 'loss'] });
   const loss = checkOneOf(root.loss, LOSS_KINDS, `${name}.loss`);
-  const [T, B, I] = leadingShape(root.x, 3);
-  if (!T || !B || !I) throw new Error(`${name}.x: expected a non-empty array of shape [T][B][I], received ${describe(root.x)}`);
-  const xAll = readNested(root.x, [T, B, I], `${name}.x`, dtype);
-  const x: Arr[] = [];
-  for (let t = 0; t < T; t++) x.push(xAll.subarray(t * B * I, (t + 1) * B * I) as Arr);
+  const { T, B, inputSize: I, x } = sequenceFromJson(root.x, `${name}.x`, dtype);
   if (!Array.isArray(root.y)) throw new Error(`${name}.y: expected an array of length ${T} (one entry per step, null where there is no target), received ${describe(root.y)}`);
   if (root.y.length !== T) throw new Error(`${name}.y: expected length ${T} (one entry per step of x), received length ${root.y.length}`);
   let O: number | undefined;
@@ -36,6 +32,16 @@ export function batchFromJson(json: unknown, dtype: DType = 'float64', name = 'b
   }
   if (O === undefined) throw new Error(`${name}.y: expected at least one step with targets, received only null`);
   return { T, B, inputSize: I, outputSize: O, loss, x, y };
+}
+
+/** Inputs x as nested arrays [T][B][I] (T, B, I ≥ 1, finite) → x_t, each B×I row-major. Errors name `name` and the index. */
+export function sequenceFromJson(value: unknown, name: string, dtype: DType = 'float64'): { T: number; B: number; inputSize: number; x: Arr[] } {
+  const [T, B, I] = leadingShape(value, 3);
+  if (!T || !B || !I) throw new Error(`${name}: expected a non-empty array of shape [T][B][I], received ${describe(value)}`);
+  const xAll = readNested(value, [T, B, I], name, dtype);
+  const x: Arr[] = [];
+  for (let t = 0; t < T; t++) x.push(xAll.subarray(t * B * I, (t + 1) * B * I) as Arr);
+  return { T, B, inputSize: I, x };
 }
 
 export function batchFromJsonText(text: string, dtype: DType = 'float64', name = 'batch'): SeqBatch {

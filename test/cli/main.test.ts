@@ -23,5 +23,5 @@ test('bp-lambda without a command prints the usage (exit 2); an unknown command 
   assert.match(none.stdout, /^Usage: bp-lambda <command> \[options\]\n {7}bp-lambda --version\n/);
   const bad = cli('--versio');
   assert.equal(bad.status, 2);
-  assert.match(bad.stderr, /unknown command "--versio" \(known: grads, run\)/);
+  assert.match(bad.stderr, /unknown command "--versio" \(known: grads, run, convert, predict\)/);
 });

@@ -1,0 +1,149 @@
+import type { CellCache } from './cells/cell.ts';
+import type { SeqBatch } from './data/batch.ts';
+import { checkStepArray } from './data/validate-batch.ts';
+import { forwardStep, type StepOutputs } from './learners/forward-step.ts';
+import { Model } from './model/model.ts';
+import { alloc, type Arr } from './tensor/dtype.ts';
+import { checkInt, checkOptions, describe } from './validate.ts';
+
+/** What one inference step returns (fresh arrays, owned by the caller). */
+export interface PredictorStep {
+  /** ŷ_t = W_out h_t + b_out, B×O row-major */
+  readonly output: Arr;
+  /** s_t, B×n row-major (n = H, or 2H for the LSTM: [h_t; c_t] per example) */
+  readonly state: Arr;
+}
+
+function checkModel(model: unknown, name: string): Model {
+  if (!(model instanceof Model)) throw new Error(`${name}: expected a Model (createModel, modelFromJson, modelFromStateDict), received ${describe(model)}`);
+  return model;
+}
+
+/**
+ * Runs a model forward without learning: s_t = F(x_t, s_{t−1}), ŷ_t = W_out h_t + b_out
+ * (docs/MATH.md §1), one step at a time, keeping the state s_t between calls (a stream), from
+ * s_0 = 0 or a given initial state. It reads the model's parameters at every step, so it sees
+ * the updates a learner makes to the same model. Each step goes through the library's one
+ * forward step (`forwardStep`), the same one the learners use.
+ *
+ *   const p = new Predictor(model, B);
+ *   for (const x_t of stream) { const { output, state } = p.step(x_t); … }   // x_t: B×I
+ *   p.reset();                                                               // s_0 = 0 again
+ *
+ * Errors name the argument, the expected and the received value; a step with a wrong width, a
+ * non-finite input, or one whose output or state is not finite (the model diverges on this
+ * input) throws and leaves the state as it was.
+ */
+export class Predictor {
+  readonly model: Model;
+  private batch = 0;
+  private t = 0;
+  private s_prev!: Arr;
+  private cache!: CellCache;
+  private out!: StepOutputs;
+
+  /** `batchSize` B ≥ 1: the number of independent streams run side by side (default 1). */
+  constructor(model: Model, batchSize = 1) {
+    this.model = checkModel(model, 'Predictor: model');
+    this.reset(batchSize);
+  }
+
+  /** B, the number of streams. */
+  get batchSize(): number {
+    return this.batch;
+  }
+
+  /** Steps run since the last reset. */
+  get steps(): number {
+    return this.t;
+  }
+
+  /** A copy of the current state s_t (B×n; s_0 right after a reset). */
+  state(): Arr {
+    return this.s_prev.slice() as Arr;
+  }
+
+  /**
+   * Starts new sequences: B streams (default: the current B), state s_0 = `initialState`
+   * (B×n, copied) or zero. Throws naming the argument before changing anything.
+   */
+  reset(batchSize: number = this.batch, initialState?: Arr): void {
+    const B = checkInt(batchSize, 'Predictor.reset: batchSize', 1);
+    const { cell, dtype, stateSize: n, outputSize: O } = this.model;
+    if (initialState !== undefined) checkStepArray(initialState, B * n, `Predictor.reset: initialState (batch ${B} × stateSize ${n})`);
+    if (B !== this.batch) {
+      this.cache = cell.createCache(B);
+      this.out = { yhat: alloc(dtype, B * O), dyhat: alloc(dtype, B * O), dh: alloc(dtype, B * this.model.hiddenSize), dLds: alloc(dtype, B * n) };
+      this.s_prev = alloc(dtype, B * n);
+      this.batch = B;
+    }
+    if (initialState === undefined) this.s_prev.fill(0);
+    else this.s_prev.set(initialState);
+    this.t = 0;
+  }
+
+  /** One step: x_t (B×I, Float64Array or Float32Array, finite) → ŷ_t and s_t. */
+  step(x_t: Arr): PredictorStep {
+    const { inputSize: I, stateSize: n } = this.model;
+    checkStepArray(x_t, this.batch * I, `Predictor.step: x (batch ${this.batch} × inputSize ${I})`);
+    forwardStep(this.model, 'mse', x_t, null, this.s_prev, this.cache, this.out);
+    const s_t = this.cache.s.subarray(0, this.batch * n);
+    for (const [what, a] of [['the output ŷ_t', this.out.yhat], ['the state s_t', s_t]] as const) {
+      for (let i = 0; i < a.length; i++) {
+        if (!Number.isFinite(a[i])) throw new Error(`Predictor.step: step ${this.t}: ${what} is not finite (${a[i]} at index ${i}): the model diverges on this input; the state is unchanged`);
+      }
+    }
+    this.s_prev.set(s_t);
+    this.t++;
+    return { output: this.out.yhat.slice() as Arr, state: this.s_prev.slice() as Arr };
+  }
+}
+
+export interface PredictOptions {
+  /** also return the states s_t (default false) */
+  states?: boolean;
+  /** s_0, B×n (default zero) */
+  initialState?: Arr;
+}
+
+/** Outputs (and states) of a whole sequence, time-major like a SeqBatch. */
+export interface Prediction {
+  /** ŷ_t for t = 1…T, each B×O row-major */
+  readonly outputs: Arr[];
+  /** s_t for t = 1…T, each B×n row-major (only with `states: true`) */
+  readonly states?: Arr[];
+}
+
+/**
+ * Runs `model` over a sequence from s_0 = 0 (or `initialState`) and returns ŷ_t for every step
+ * (and s_t with `states: true`). `input` is a SeqBatch (its x; y and loss are not used) or the
+ * inputs x_t themselves, an array of T ≥ 1 typed arrays of B×I values (B is inferred from the
+ * first). A `Predictor` underneath: the same checks, the same forward step.
+ */
+export function predict(model: Model, input: SeqBatch | readonly Arr[], options: PredictOptions = {}): Prediction {
+  checkModel(model, 'predict: model');
+  checkOptions(options, ['states', 'initialState'], 'predict: options');
+  if (options.states !== undefined && typeof options.states !== 'boolean') throw new Error(`predict: options.states: expected a boolean, received ${describe(options.states)}`);
+  const xs = Array.isArray(input) ? (input as readonly Arr[]) : input !== null && typeof input === 'object' && Array.isArray((input as SeqBatch).x) ? (input as SeqBatch).x : null;
+  if (xs === null) throw new Error(`predict: input: expected an array of T ≥ 1 steps x_t (B×I typed arrays) or a SeqBatch, received ${describe(input)}`);
+  if (xs.length === 0) throw new Error('predict: input: expected at least one step, received an empty sequence');
+  const I = model.inputSize;
+  const first = xs[0] as unknown;
+  const len = ArrayBuffer.isView(first) ? (first as Arr).length : NaN;
+  if (!(len > 0) || len % I !== 0) throw new Error(`predict: input[0]: expected a Float64Array or Float32Array of B×I values (inputSize I = ${I}, B ≥ 1), received ${describe(first)}`);
+  const p = new Predictor(model, len / I);
+  if (options.initialState !== undefined) p.reset(len / I, options.initialState);
+  const outputs: Arr[] = [];
+  const states: Arr[] = [];
+  for (let t = 0; t < xs.length; t++) {
+    let r: PredictorStep;
+    try {
+      r = p.step(xs[t]);
+    } catch (e) {
+      throw new Error(`predict: input[${t}]: ${(e as Error).message.replace(/^Predictor\.step: /, '')}`);
+    }
+    outputs.push(r.output);
+    if (options.states) states.push(r.state);
+  }
+  return options.states ? { outputs, states } : { outputs };
+}
