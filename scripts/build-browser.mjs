@@ -21,8 +21,12 @@ import { gzipSync } from 'node:zlib';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 
-/** Size budget of the core bundle, gzipped (bytes). */
-export const CORE_GZIP_BUDGET = 30 * 1024;
+/**
+ * Size budget of the core bundle, gzipped (bytes): 40 kB since 0.2 (the engine-independent math
+ * tables, the GRU, the blocked computations and inference took the 0.1 core from 15 to 31 kB;
+ * the PyTorch interop stays a separate entry point).
+ */
+export const CORE_GZIP_BUDGET = 40 * 1024;
 
 const common = {
   bundle: true,
