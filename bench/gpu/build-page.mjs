@@ -15,6 +15,10 @@ const result = await build({
   format: 'iife',
   platform: 'browser',
   target: 'es2022',
+  // gpu.js parses its kernels' source text: names may be minified, the syntax may not
+  minifyIdentifiers: true,
+  minifyWhitespace: true,
+  minifySyntax: false,
   write: false,
   logLevel: 'warning',
 });
