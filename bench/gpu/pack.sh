@@ -8,7 +8,7 @@ set -euo pipefail
 cd "$(dirname "$0")/../.."
 B=node_modules/@sparticuz/chromium/bin
 T=$(mktemp -d)
-node -e "const z=require('zlib'),fs=require('fs');for(const f of ['chromium','al2023.tar','swiftshader.tar'])fs.writeFileSync('$T/'+f,z.brotliDecompressSync(fs.readFileSync('$B/'+f.replace(/$/,'.br').replace('.tar.br','.tar.br'))))"
+node -e "const z=require('zlib'),fs=require('fs');for(const f of ['chromium','al2023.tar','swiftshader.tar'])fs.writeFileSync('$T/'+f,z.brotliDecompressSync(fs.readFileSync('$B/'+f+'.br')))"
 mkdir -p .gpu "$T/libs"
 tar xf "$T/al2023.tar" -C "$T/libs"
 tar xf "$T/swiftshader.tar" -C "$T/libs" libEGL.so libGLESv2.so libvulkan.so.1
