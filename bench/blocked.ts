@@ -11,34 +11,12 @@
  * values, 13 GB at B = 100, n = 200) it is timed on fewer steps or examples and scaled linearly
  * per step and per example; the table says where.
  */
-import { spawnSync } from 'node:child_process';
 import { cpus, loadavg } from 'node:os';
-import { fileURLToPath } from 'node:url';
+import { fmt, ok, root, step } from './child-step.ts';
 import { lineChart } from '../src/experiments/svg.ts';
 import { mkdirpSync, writeFileAtomicSync } from '../src/io/atomic.ts';
 
-const root = fileURLToPath(new URL('../', import.meta.url));
-
-interface Timing {
-  msPerBatch: number;
-  peakRssMB: number;
-}
-
 type Args = Record<string, string | number>;
-
-function step(args: Args): Timing | { error: string } {
-  const argv = ['--import', 'tsx', 'bench/main.ts', 'step', ...Object.entries(args).flatMap(([k, v]) => [`--${k}`, String(v)])];
-  const r = spawnSync(process.execPath, argv, { cwd: root, encoding: 'utf8', timeout: 30 * 60_000 });
-  const line = r.stdout.trim().split('\n').pop() ?? '';
-  try {
-    return JSON.parse(line) as Timing;
-  } catch {
-    return { error: (r.stderr || r.stdout || `exit ${r.status}`).trim().split('\n').pop() ?? 'no output' };
-  }
-}
-
-const ok = (r: Timing | { error: string }): r is Timing => !('error' in r);
-const fmt = (v: number, d = 1) => (Number.isFinite(v) ? v.toFixed(d) : '–');
 
 interface Config {
   name: string;

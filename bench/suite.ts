@@ -7,34 +7,11 @@
  * the ratio to a baseline measured in the same run, or to a figure quoted beside it.
  */
 import { spawnSync } from 'node:child_process';
+import { fmt, ok, root, step } from './child-step.ts';
 import { cpus } from 'node:os';
-import { fileURLToPath } from 'node:url';
 import { lineChart } from '../src/experiments/svg.ts';
 import { mkdirpSync, writeFileAtomicSync } from '../src/io/atomic.ts';
 import { tfjsLstmStep } from './tfjs-lstm.ts';
-
-const root = fileURLToPath(new URL('../', import.meta.url));
-
-interface StepResult {
-  msPerBatch: number;
-  runs: number;
-  heapMB: number;
-  peakRssMB: number;
-}
-
-function step(args: Record<string, string | number>): StepResult | { error: string } {
-  const argv = ['--import', 'tsx', 'bench/main.ts', 'step', ...Object.entries(args).flatMap(([k, v]) => [`--${k}`, String(v)])];
-  const r = spawnSync(process.execPath, argv, { cwd: root, encoding: 'utf8', timeout: 15 * 60_000 });
-  const line = r.stdout.trim().split('\n').pop() ?? '';
-  try {
-    return JSON.parse(line) as StepResult;
-  } catch {
-    return { error: (r.stderr || r.stdout || `exit ${r.status}`).trim().split('\n').pop() ?? 'no output' };
-  }
-}
-
-const fmt = (v: number, d = 1) => (Number.isFinite(v) ? v.toFixed(d) : '–');
-const ok = (r: StepResult | { error: string }): r is StepResult => !('error' in r);
 
 function machine(): string {
   const c = cpus();

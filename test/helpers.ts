@@ -138,3 +138,29 @@ export function allParams(m: { groups(): ModelGroups }): number[] {
   const g = m.groups();
   return flat([g.cell, g.readout, g.synthesiser].flatMap((group) => Object.values(group).map((t) => t.data)));
 }
+
+/**
+ * Feeds a learner (already reset to batch B) 10 000 steps of a stream (inputs N(0, 1), a target
+ * every third step) and asserts that its heap does not grow between step 1 000 and 10 000
+ * (needs node --expose-gc).
+ */
+export function assertBoundedStream(learner: { step(x: Arr, y: Arr | null): { loss: number } }, B: number, I: number, O: number): void {
+  const rng = new Rng(1);
+  const x = new Float64Array(B * I);
+  const y = new Float64Array(B * O);
+  const gc = globalThis.gc as () => void;
+  let heapAt1000 = 0;
+  for (let t = 0; t < 10_000; t++) {
+    for (let i = 0; i < x.length; i++) x[i] = rng.normal();
+    for (let i = 0; i < y.length; i++) y[i] = Math.sin(x[0] + i);
+    const r = learner.step(x, t % 3 === 0 ? y : null);
+    if (!Number.isFinite(r.loss)) throw new Error(`step ${t}: loss ${r.loss}`);
+    if (t === 999) {
+      gc();
+      heapAt1000 = process.memoryUsage().heapUsed;
+    }
+  }
+  gc();
+  const growth = process.memoryUsage().heapUsed - heapAt1000;
+  if (!(growth < 1_000_000)) throw new Error(`heap grew by ${growth} bytes between step 1 000 and 10 000`);
+}

@@ -1,12 +1,11 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
-import { allParams, caseArb, makeBatch, makeModel, relErr, RUNS, type Case } from '../helpers.ts';
+import { allParams, assertBoundedStream, caseArb, makeBatch, makeModel, relErr, RUNS, type Case } from '../helpers.ts';
 import { BpLambdaLearner, type BpLambdaOptions } from '../../src/learners/bp-lambda.ts';
 import type { ModelGroups } from '../../src/model/model.ts';
 import type { Optimizer, StepGrads } from '../../src/optim/optimizer.ts';
 import { Adam } from '../../src/optim/adam.ts';
-import { Rng } from '../../src/rng.ts';
 import { RtrlLearner, type RtrlOptions } from '../../src/learners/rtrl.ts';
 import { bpttFromTrajectory } from '../../src/learners/bptt.ts';
 import { forwardTrajectory } from '../../src/learners/trajectory.ts';
@@ -106,25 +105,8 @@ test('blocked, per-step regime: memory does not grow over a 10 000-step stream',
   const c: Case = { kind: { cell: 'lstm' }, I: 3, H: 3, O: 2, B: 2, T: 1, loss: 'mse', seed: 3, targets: 'all' };
   const m = makeModel(c, 'float64', 0);
   const learner = new BpLambdaLearner(m, { loss: 'mse', lambda: 0.9, gamma: 0.9, regime: 'per-step', optimizer: new Adam({ lr: 1e-3 }), computation: 'blocked', traceWindow: 7 });
-  const rng = new Rng(1);
-  const x = new Float64Array(c.B * c.I);
-  const y = new Float64Array(c.B * c.O);
   learner.reset(c.B);
-  const gc = globalThis.gc as () => void;
-  let heapAt1000 = 0;
-  for (let t = 0; t < 10_000; t++) {
-    for (let i = 0; i < x.length; i++) x[i] = rng.normal();
-    for (let i = 0; i < y.length; i++) y[i] = Math.sin(x[0] + i);
-    const r = learner.step(x, t % 3 === 0 ? y : null);
-    assert.ok(Number.isFinite(r.loss));
-    if (t === 999) {
-      gc();
-      heapAt1000 = process.memoryUsage().heapUsed;
-    }
-  }
-  gc();
-  const growth = process.memoryUsage().heapUsed - heapAt1000;
-  assert.ok(growth < 1_000_000, `heap grew by ${growth} bytes between step 1 000 and 10 000`);
+  assertBoundedStream(learner, c.B, c.I, c.O);
 });
 
 /** An optimizer that changes nothing and records every step's cell gradient. */

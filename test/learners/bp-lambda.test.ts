@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
-import { allParams, caseArb, flat, forEachCell, groupsErr, makeBatch, makeModel, relErr, RUNS, RUNS_PER_CELL, uniformArb, type Case } from '../helpers.ts';
+import { allParams, assertBoundedStream, caseArb, flat, forEachCell, groupsErr, makeBatch, makeModel, relErr, RUNS, RUNS_PER_CELL, uniformArb, type Case } from '../helpers.ts';
 import { BpLambdaLearner } from '../../src/learners/bp-lambda.ts';
 import { LambdaSgLearner } from '../../src/learners/lambda-sg.ts';
 import { bpttFromTrajectory } from '../../src/learners/bptt.ts';
@@ -205,25 +205,8 @@ test('per-step regime: memory does not grow over a 10 000-step stream', { skip: 
   const c: Case = { kind: { cell: 'rnn', activation: 'tanh' }, I: 3, H: 4, O: 2, B: 2, T: 1, loss: 'mse', seed: 3, targets: 'all' };
   const m = makeModel(c, 'float64', 0);
   const learner = new BpLambdaLearner(m, { loss: 'mse', lambda: 0.9, gamma: 0.9, regime: 'per-step', optimizer: new Adam({ lr: 1e-3 }) });
-  const rng = new Rng(1);
-  const x = new Float64Array(c.B * c.I);
-  const y = new Float64Array(c.B * c.O);
   learner.reset(c.B);
-  const gc = globalThis.gc as () => void;
-  let heapAt1000 = 0;
-  for (let t = 0; t < 10_000; t++) {
-    for (let i = 0; i < x.length; i++) x[i] = rng.normal();
-    for (let i = 0; i < y.length; i++) y[i] = Math.sin(x[0] + i);
-    const r = learner.step(x, t % 3 === 0 ? y : null);
-    assert.ok(Number.isFinite(r.loss));
-    if (t === 999) {
-      gc();
-      heapAt1000 = process.memoryUsage().heapUsed;
-    }
-  }
-  gc();
-  const growth = process.memoryUsage().heapUsed - heapAt1000;
-  assert.ok(growth < 1_000_000, `heap grew by ${growth} bytes between step 1 000 and 10 000`);
+  assertBoundedStream(learner, c.B, c.I, c.O);
 });
 
 test('invalid options and steps give clear errors and leave the learner unchanged', () => {
