@@ -3,7 +3,7 @@ import { alloc, type Arr } from '../tensor/dtype.ts';
 import { addAugmented, tdError } from '../kernels/trace.ts';
 import { checkInt, checkOneOf, checkOptions, checkPositive, checkUnit } from '../validate.ts';
 import { clipToNorm } from '../norms.ts';
-import { createEligibilityTrace, TRACE_COMPUTATIONS, traceMemory, type EligibilityTrace, type TraceComputation } from './eligibility-trace.ts';
+import { createEligibilityTrace, defaultTraceComputation, TRACE_COMPUTATIONS, traceMemory, type EligibilityTrace, type TraceComputation } from './eligibility-trace.ts';
 import { applySyntheticOptions, COMMON_KEYS, DivergenceError, SYNTHETIC_KEYS, type SequenceResult, type SyntheticOptions } from './learner.ts';
 import { OnlineLearner, type OnlineOptions } from './online.ts';
 
@@ -23,7 +23,7 @@ export interface BpLambdaOptions extends OnlineOptions, SyntheticOptions {
   gamma: number;
   /** clip each per-step synthesiser gradient to this Frobenius norm, per tensor (the paper's code: 1) */
   synthClip?: number;
-  /** how the eligibility trace is computed (default 'traces') */
+  /** how the eligibility trace is computed (default: 'blocked', or 'traces' for float32 states of n < 48; see defaultTraceComputation) */
   computation?: TraceComputation;
   /** K, the blocked computation's window between folds (default: the state size n) */
   traceWindow?: number;
@@ -53,7 +53,7 @@ export class BpLambdaLearner extends OnlineLearner {
     this.lambda = checkUnit(opts.lambda, 'BpLambdaLearner: lambda');
     this.gamma = checkUnit(opts.gamma, 'BpLambdaLearner: gamma');
     this.synthClip = opts.synthClip === undefined ? undefined : checkPositive(opts.synthClip, 'BpLambdaLearner: synthClip');
-    const computation = checkOneOf(opts.computation ?? 'traces', TRACE_COMPUTATIONS, 'BpLambdaLearner: computation');
+    const computation = checkOneOf(opts.computation ?? defaultTraceComputation(model.stateSize, model.dtype), TRACE_COMPUTATIONS, 'BpLambdaLearner: computation');
     if (opts.traceWindow !== undefined && computation !== 'blocked') throw new Error(`BpLambdaLearner: traceWindow: applies to computation "blocked" only, received computation ${JSON.stringify(computation)}`);
     this.traceWindow = opts.traceWindow === undefined ? undefined : checkInt(opts.traceWindow, 'BpLambdaLearner: traceWindow', 1);
     this.computation = computation;

@@ -189,6 +189,16 @@ export function traceMemory(computation: TraceComputation, batch: number, n: num
   return bytesPerValue * ((K + 1) * batch * 12 * n + batch * K * n * n + trace);
 }
 
+/**
+ * The computation a learner uses when none is asked for: the blocked one, which measured faster
+ * than the trace recursion at every float64 size (bench/RESULTS-blocked.md: 2× at n = 30, 18×
+ * at n = 60, 54× at n = 128, 84× at n = 200), except small float32 states (n < 48), where the
+ * recursion's float32 SIMD kernel wins (0.7× at n = 30).
+ */
+export function defaultTraceComputation(n: number, dtype: DType): TraceComputation {
+  return dtype === 'float32' && n < 48 ? 'traces' : 'blocked';
+}
+
 /** The default window length K for state size n: about n, where the n⁴/K fold and the K·n² contraction balance. */
 export function defaultTraceWindow(n: number): number {
   return Math.max(1, n);

@@ -14,7 +14,7 @@ import { OnlineLearner, type OnlineOptions } from './online.ts';
  * O(n²·P) per example and step) or `blocked` (a folded matrix and a window, the same numbers).
  */
 export interface RtrlOptions extends OnlineOptions {
-  /** how the influence matrix is computed (default 'traces') */
+  /** how the influence matrix is computed (default: 'blocked' for n ≥ 32, else 'traces') */
   computation?: TraceComputation;
   /** K, the blocked computation's window between folds (default: the state size n) */
   traceWindow?: number;
@@ -28,7 +28,8 @@ export class RtrlLearner extends OnlineLearner {
   constructor(model: Model, opts: RtrlOptions) {
     checkOptions(opts, [...COMMON_KEYS, 'regime', 'computation', 'traceWindow'], 'RtrlLearner');
     super(model, opts, 'RtrlLearner', 'rtrl');
-    const computation = checkOneOf(opts.computation ?? 'traces', TRACE_COMPUTATIONS, 'RtrlLearner: computation');
+    // blocked from n = 32 on: 6× faster at n = 32, even at n = 16 (bench step, LSTM, B = 16, T = 20)
+    const computation = checkOneOf(opts.computation ?? (model.stateSize >= 32 ? 'blocked' : 'traces'), TRACE_COMPUTATIONS, 'RtrlLearner: computation');
     if (opts.traceWindow !== undefined && computation !== 'blocked') throw new Error(`RtrlLearner: traceWindow: applies to computation "blocked" only, received computation ${JSON.stringify(computation)}`);
     const K = opts.traceWindow === undefined ? defaultTraceWindow(model.stateSize) : checkInt(opts.traceWindow, 'RtrlLearner: traceWindow', 1);
     this.influence = computation === 'traces' ? new FullInfluence(model.cell) : new BlockedInfluence(model.cell, K);

@@ -6,6 +6,7 @@ import { BpLambdaLearner, type BpLambdaOptions } from '../../src/learners/bp-lam
 import type { ModelGroups } from '../../src/model/model.ts';
 import type { Optimizer, StepGrads } from '../../src/optim/optimizer.ts';
 import { Adam } from '../../src/optim/adam.ts';
+import { createModel } from '../../src/model/model.ts';
 import { RtrlLearner, type RtrlOptions } from '../../src/learners/rtrl.ts';
 import { bpttFromTrajectory } from '../../src/learners/bptt.ts';
 import { forwardTrajectory } from '../../src/learners/trajectory.ts';
@@ -97,7 +98,7 @@ test('blocked: options are checked', () => {
   const c: Case = { kind: { cell: 'rnn', activation: 'tanh' }, I: 2, H: 3, O: 2, B: 2, T: 3, loss: 'mse', seed: 1, targets: 'all' };
   const m = makeModel(c);
   assert.throws(() => new BpLambdaLearner(m, { loss: 'mse', lambda: 1, gamma: 1, computation: 'blocked', traceWindow: 0 }), /traceWindow: expected an integer ≥ 1, received 0/);
-  assert.throws(() => new BpLambdaLearner(m, { loss: 'mse', lambda: 1, gamma: 1, traceWindow: 4 }), /traceWindow: applies to computation "blocked" only/);
+  assert.throws(() => new BpLambdaLearner(m, { loss: 'mse', lambda: 1, gamma: 1, computation: 'traces', traceWindow: 4 }), /traceWindow: applies to computation "blocked" only/);
   assert.throws(() => new BpLambdaLearner(m, { loss: 'mse', lambda: 1, gamma: 1, computation: 'fast' as never }), /computation: expected one of "traces", "blocked", received "fast"/);
 });
 
@@ -158,4 +159,13 @@ test('blocked RTRL = BPTT summed over a sequence, and per-step Adam updates matc
     }),
     { numRuns: RUNS },
   );
+});
+
+test('the default computation: blocked, except float32 states below n = 48 (BP(λ)); blocked from n = 32 (RTRL)', () => {
+  const make = (H: number, dtype: 'float64' | 'float32') => createModel({ cell: 'lstm', inputSize: 2, hiddenSize: H, outputSize: 2, seed: 1, dtype });
+  assert.equal(new BpLambdaLearner(make(4, 'float64'), { loss: 'mse', lambda: 1, gamma: 1 }).trace.computation, 'blocked');
+  assert.equal(new BpLambdaLearner(make(4, 'float32'), { loss: 'mse', lambda: 1, gamma: 1 }).trace.computation, 'traces');
+  assert.equal(new BpLambdaLearner(make(24, 'float32'), { loss: 'mse', lambda: 1, gamma: 1 }).trace.computation, 'blocked');
+  assert.equal(new RtrlLearner(make(8, 'float64'), { loss: 'mse' }).influence.computation, 'traces');
+  assert.equal(new RtrlLearner(make(16, 'float64'), { loss: 'mse' }).influence.computation, 'blocked');
 });

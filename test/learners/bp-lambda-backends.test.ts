@@ -88,7 +88,7 @@ test('a trace that overflows throws DivergenceError and the step is not applied'
     fc.property(caseArb({ maxH: 5, maxT: 4 }), (c) => {
       const m = makeModel(c);
       const batch = makeBatch(c);
-      const l = new BpLambdaLearner(m, { loss: c.loss, lambda: 1, gamma: 1, regime: 'per-step', optimizer: new Adam({ lr: 1e-2 }) });
+      const l = new BpLambdaLearner(m, { loss: c.loss, lambda: 1, gamma: 1, regime: 'per-step', optimizer: new Adam({ lr: 1e-2 }), computation: 'traces' });
       l.reset(c.B);
       l.step(batch.x[0], batch.y[0], false);
       // pretend the trace has grown close to overflow (and says so): the next product overflows
