@@ -10,13 +10,16 @@ import { join } from 'node:path';
 import { toJsonText, writeFileAtomicSync } from '../io/atomic.ts';
 import type { ModelJson } from '../io/model-json.ts';
 import type { RunConfig } from './config.ts';
-import type { SourceState } from './tasks.ts';
 import { validateCheckpoint, type RUN_BACKENDS } from './checkpoint-schema.ts';
 
 export const CHECKPOINT_FORMAT = 'bp-lambda-run-checkpoint';
-/** 2: Adam's state per parameter group (per-group step counts), run options, trainLoss weighted by examples. */
-export const CHECKPOINT_VERSION = 2;
-export const CHECKPOINT_FILE = 'checkpoint.json';
+/**
+ * 2: Adam's state per parameter group (per-group step counts), run options, trainLoss weighted
+ * by examples. 3: the config as the task and method specs define it (taskOptions,
+ * methodSettings), the source state as its task defines it.
+ */
+export const CHECKPOINT_VERSION = 3;
+const CHECKPOINT_FILE = 'checkpoint.json';
 
 /** Options that change only speed or output: they may be given anew at resume, and persist. */
 export interface CheckpointRunOptions {
@@ -37,7 +40,8 @@ export interface Checkpoint {
   batch: number;
   model: ModelJson | null;
   optimizer: unknown;
-  source: SourceState | null;
+  /** the training source's position, as its task saves it */
+  source: unknown;
   /** bytes of log.jsonl that belong to the checkpointed state */
   logOffset: number;
   /** training-loss sum (weighted by examples) and example count since the last evaluation (for the next log line) */

@@ -27,7 +27,7 @@ test('estimateRun times each group once and adds up batches and evaluations left
   const config = configFor('toy', ['--lambda', '0,1', '--seeds', '1,2', '--hidden', '4', '--steps', '5', '--batches', '7', '--eval-every', '3', '--eval-batch', '4']);
   const entries = sweepEntries(config);
   const left = entries.map((entry, i) => ({ entry, batchesDone: i === 0 ? 4 : 0 }));
-  const e = estimateRun(config, null, 'mse', left);
+  const e = estimateRun(config, null, left);
   assert.deepEqual(Object.keys(e.batchSeconds), ['bp-lambda λ=0', 'bp-lambda λ=1']);
   for (const s of [...Object.values(e.batchSeconds), ...Object.values(e.evalSeconds)]) assert.ok(s > 0 && Number.isFinite(s));
   let want = 0;

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { loadCheckpoint } from '../../src/experiments/checkpoint.ts';
 import { readJsonl } from '../../src/experiments/log.ts';
 import { RUN_OPTIONS } from '../../src/cli/run.ts';
-import { buildModel } from '../../src/experiments/tasks.ts';
+import { buildModel } from '../../src/experiments/entry.ts';
 import { CELL_TYPES } from '../../src/cells/registry.ts';
 import { cli, configFor, withTempDir } from './run-helpers.ts';
 
@@ -22,6 +22,8 @@ test('run CLI: option errors exit 1 with a message naming the problem', withTemp
     [['run', 'toy', '--gamma', '-0.1'], /--gamma: expected a number in \[0, 1\], received -0.1/],
     [['run', 'toy', '--lamda', '1'], /unknown option --lamda/],
     [['run', 'toy', '--computation', 'backward'], /--computation backward computes the per-sequence update only/],
+    [['run', 'toy', '--computation', 'backward', '--regime', 'per-sequence', '--synth-clip', '1'], /--synth-clip 1: the per-step clip needs each step's contribution, which --computation backward does not compute/],
+    [['run', 'toy', '--method', 'bptt', '--truncation', '3'], /--truncation applies to tbptt, sg only, not to the methods run \(bptt\)/],
     [['run', '--resume', join(dir, 'empty')], /no checkpoint there/],
     [['run', '--resume', join(dir, 'nowhere')], /no such folder/],
     [['run', '--resume', join(dir, 'corrupt')], /corrupt checkpoint .*not valid JSON/],

@@ -9,7 +9,8 @@ import { checkpointPath, loadCheckpoint } from '../../src/experiments/checkpoint
 import { readJsonl } from '../../src/experiments/log.ts';
 import { runExperiment, RunStopped } from '../../src/experiments/runner.ts';
 import { evalClassifier } from '../../src/experiments/evaluate.ts';
-import { buildModel, loadMnistSplits } from '../../src/experiments/tasks.ts';
+import { buildModel } from '../../src/experiments/entry.ts';
+import { loadMnistSplits, type MnistOptions } from '../../src/experiments/tasks/seq-mnist.ts';
 import { cli, configFor, withoutSeconds, withTempDir } from './run-helpers.ts';
 
 /** The PID of a process that has exited (a stale lock's owner). */
@@ -103,7 +104,7 @@ test('trainLoss is weighted by examples: 7 images in batches of 5 log the per-im
   await runExperiment(config, { out, checkpointEvery: 0 });
   const last = readJsonl(join(out, 'log.jsonl')).filter((r) => r.type === 'eval').at(-1)!;
   assert.equal(last.batch, 2);
-  const splits = await loadMnistSplits(config);
+  const splits = await loadMnistSplits(config.taskOptions as unknown as MnistOptions);
   const want = evalClassifier(buildModel(config, config.seeds[0]), splits.train).loss;
   assert.ok(Math.abs((last.trainLoss as number) - want) < 1e-12, `trainLoss ${last.trainLoss} vs the per-image mean ${want}`);
 }));
