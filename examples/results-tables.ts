@@ -3,21 +3,53 @@
  * numbers there are generated, never typed:
  *   node --import tsx examples/results-tables.ts [FOLDER…]   (default: every run folder in runs/)
  *   node --import tsx examples/results-tables.ts --figures [FOLDER…]
- * Each table names its folder and settings; a folder without a summary (an unfinished run) is
- * reported, not skipped silently. `--figures` copies each folder's plots to docs/figures/ and,
- * for a sweep over λ, draws its alignment against λ.
+ * Folders that hold parts of one sweep (`run --shard i/N` on several machines: the same
+ * settings) are merged into one table. Each table names its folders and settings, then gives
+ * the verdict on each of the paper's claims that its groups test (docs/RESULTS.md, "Verdicts":
+ * supported, contradicted, or not separable at this budget). A folder without a summary (an
+ * unfinished run) is reported, not skipped silently. `--figures` copies each folder's plots to
+ * docs/figures/ and, for a sweep over λ, draws its alignment against λ.
  */
 import { copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import type { RunConfig } from '../src/experiments/config.ts';
-import type { MeanSd, Summary } from '../src/experiments/summary.ts';
+import { mergeSummaries, type GroupSummary, type MeanSd, type Summary } from '../src/experiments/summary.ts';
 import { lineChart } from '../src/experiments/svg.ts';
 import { taskSpec } from '../src/experiments/tasks/index.ts';
+import { verdict } from '../src/experiments/verdict.ts';
 
 const args = process.argv.slice(2);
 const figures = args.includes('--figures');
 const named = args.filter((a) => a !== '--figures');
 const folders = named.length ? named : existsSync('runs') ? readdirSync('runs').sort().map((f) => join('runs', f)) : [];
+
+/**
+ * The paper's claims (shared/spec/TASKS.md), per task: the metric, and the pairs of groups
+ * (claimed better, claimed worse) of a sweep that test it.
+ */
+interface Claim {
+  text: string;
+  /** 'alignmentMean' or one of the task's metrics */
+  metric: string;
+  pairs(groups: readonly GroupSummary[]): [GroupSummary, GroupSummary][];
+}
+const byLambda = (groups: readonly GroupSummary[]) => groups.filter((g) => g.method === 'bp-lambda' && g.lambda !== null).sort((a, b) => a.lambda! - b.lambda!);
+const alignmentRisesWithLambda: Claim = {
+  text: 'alignment is higher for larger λ',
+  metric: 'alignmentMean',
+  pairs: (groups) => byLambda(groups).flatMap((g, i, all) => (i === 0 ? [] : [[g, all[i - 1]] as [GroupSummary, GroupSummary]])),
+};
+const bpLambdaBeats = (text: string, metric: string): Claim => ({
+  text,
+  metric,
+  pairs: (groups) => byLambda(groups).flatMap((bp) => groups.filter((g) => g.method === 'sg' || g.method === 'tbptt').map((other) => [bp, other] as [GroupSummary, GroupSummary])),
+});
+const CLAIMS: Record<string, Claim[]> = {
+  toy: [alignmentRisesWithLambda],
+  'line-draw': [alignmentRisesWithLambda],
+  'seq-mnist': [bpLambdaBeats('BP(λ) reaches a lower test error than n-step SG and truncated BPTT', 'testErrorAtBestVal')],
+  'copy-repeat': [bpLambdaBeats('BP(λ) reaches longer sequences than n-step SG and truncated BPTT', 'maxT')],
+};
 
 function load(folder: string): Summary | null {
   const p = join(folder, 'summary.json');
@@ -44,9 +76,17 @@ function describeConfig(c: RunConfig): string {
   return parts.join(', ');
 }
 
-function table(folder: string, s: Summary): void {
+/** Where the numbers came from: commits, machines, Node versions, wall time. */
+function describeProvenance(s: Summary): string {
+  const distinct = (xs: string[]) => [...new Set(xs)].join(', ');
+  const p = s.provenance;
+  const wall = p.reduce((a, x) => a + x.wallSeconds, 0);
+  return `commit ${distinct(p.map((x) => x.commit.slice(0, 10) + (x.dirty ? ' (uncommitted changes)' : '')))}; ${distinct(p.map((x) => `${x.machine.cpu}, ${x.machine.cores} cores`))}; Node ${distinct(p.map((x) => x.node))}; wall time ${f(wall, 0)} s over ${p.length} invocation${p.length === 1 ? '' : 's'}`;
+}
+
+function table(name: string, s: Summary, missing: string[]): void {
   const metrics = taskSpec(s.task).report.metrics;
-  console.log(`\n(folder ${folder}; ${describeConfig(s.config)})\n`);
+  console.log(`\n(${name}; ${describeConfig(s.config)}; ${describeProvenance(s)})\n`);
   const head = ['method', 'computation', 'seeds', ...metrics.map((m) => m.label), 'final loss', 'alignment (mean over t)', 'alignment (whole)', 'seconds per run'];
   console.log(`| ${head.join(' | ')} |`);
   console.log(`|${head.map(() => '---').join('|')}|`);
@@ -56,6 +96,28 @@ function table(folder: string, s: Summary): void {
     console.log(`| ${row.join(' | ')} |`);
   }
   for (const d of s.series.filter((x) => x.diverged)) console.log(`\n${d.series} diverged at batch ${d.diverged!.batch}: ${d.diverged!.quantity}.`);
+  if (missing.length) console.log(`\nNot in these folders (yet): ${missing.join(', ')}.`);
+  verdicts(s);
+}
+
+/** The verdict rule (src/experiments/verdict.ts) on each pair of groups that tests a claim of the paper. */
+function verdicts(s: Summary): void {
+  const rows: string[][] = [];
+  for (const claim of CLAIMS[s.task] ?? []) {
+    const task = taskSpec(s.task).report.metrics.find((m) => m.key === claim.metric);
+    const better = task ? task.better : 'higher';
+    const of = (g: GroupSummary) => (task ? g.metrics[claim.metric] : g.alignmentMean);
+    for (const [a, b] of claim.pairs(s.groups)) {
+      const ma = of(a);
+      const mb = of(b);
+      if (!ma || !mb) continue;
+      rows.push([claim.text, `${a.group} vs ${b.group}`, `${pm(ma, task?.digits)} vs ${pm(mb, task?.digits)}`, f(Math.max(ma.sd, mb.sd), task?.digits), `**${verdict(ma, mb, better)}**`]);
+    }
+  }
+  if (!rows.length) return;
+  console.log('\n| claim | claimed better vs worse | means ± sd | larger sd | verdict |');
+  console.log('|---|---|---|---|---|');
+  for (const r of rows) console.log(`| ${r.join(' | ')} |`);
 }
 
 /** docs/figures/FOLDER-*.svg: the folder's plots, and its alignment against λ where it sweeps λ. */
@@ -67,20 +129,24 @@ function copyFigures(folder: string, s: Summary): void {
     copyFileSync(join(folder, plot), join(dir, `${name}-${plot}`));
     console.log(`copied ${join(folder, plot)} → ${join(dir, `${name}-${plot}`)}`);
   }
-  const points = s.groups.flatMap((g) => {
-    const lambda = s.series.find((x) => x.group === g.group)?.lambda;
-    return lambda !== null && lambda !== undefined && g.alignmentMean ? [[lambda, g.alignmentMean.mean] as [number, number]] : [];
-  });
+  const points = byLambda(s.groups).flatMap((g) => (g.alignmentMean ? [[g.lambda!, g.alignmentMean.mean] as [number, number]] : []));
   if (points.length < 2) return;
   const file = join(dir, `${name}-alignment-vs-lambda.svg`);
   writeFileSync(file, lineChart({ title: `${name}: alignment after ${s.config.batches} batches (mean of ${s.config.seeds.length} seeds)`, xLabel: 'λ', yLabel: 'cosine, mean over t < T', series: [{ name, points }], yMin: -0.2, yMax: 1 }));
   console.log(`wrote ${file}`);
 }
 
+// one table per sweep: folders with the same settings are parts of one sweep
+const sweeps = new Map<string, { name: string; summary: Summary }[]>();
 for (const folder of folders) {
   const s = load(folder);
   if (!s) continue;
-  console.log(`\n#### ${basename(folder)}`);
-  table(folder, s);
+  const key = JSON.stringify(s.config);
+  sweeps.set(key, [...(sweeps.get(key) ?? []), { name: folder, summary: s }]);
   if (figures) copyFigures(folder, s);
+}
+for (const parts of sweeps.values()) {
+  const { summary, missing } = mergeSummaries(parts);
+  console.log(`\n#### ${parts.map((p) => basename(p.name)).join(' + ')}`);
+  table(parts.map((p) => p.name).join(' + '), summary, missing);
 }

@@ -6,17 +6,13 @@
 
 /** A short, readable rendering of any received value for an error message. */
 export function describe(v: unknown): string {
-  if (typeof v === 'number' || typeof v === 'boolean' || typeof v === 'bigint') return String(v);
+  if (typeof v === 'number') return String(v);
   if (typeof v === 'string') return JSON.stringify(v);
   if (v === undefined) return 'undefined';
   if (v === null) return 'null';
-  if (typeof v === 'function') return 'a function';
   if (Array.isArray(v)) return `an array of length ${v.length}`;
   if (ArrayBuffer.isView(v)) return `${v.constructor.name} of length ${(v as unknown as ArrayLike<number>).length}`;
-  if (typeof v === 'object') {
-    const name = (v as object).constructor?.name;
-    return name && name !== 'Object' ? `a ${name}` : `an object with keys [${Object.keys(v as object).join(', ')}]`;
-  }
+  if (typeof v === 'object') return `an object with keys [${Object.keys(v as object).join(', ')}]`;
   return typeof v;
 }
 

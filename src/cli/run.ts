@@ -1,13 +1,12 @@
 import { resolve as resolvePath } from 'node:path';
-import { loadCheckpoint, type Checkpoint, type CheckpointRunOptions } from '../experiments/checkpoint.ts';
 import { COMMON_SETTINGS, resolveRunConfig, type RunConfig } from '../experiments/config.ts';
 import { allMethodSettings, METHOD_NAMES, METHOD_SPECS } from '../experiments/methods/index.ts';
 import { runExperiment } from '../experiments/runner.ts';
+import { loadRunRecord, type RunOptionsRecord, type RunRecord } from '../experiments/run-record.ts';
+import { useRunBackend } from '../experiments/run-backend.ts';
 import type { GivenOptions, MethodSetting, Setting } from '../experiments/spec.ts';
 import type { Summary } from '../experiments/summary.ts';
 import { allTaskOptions, TASK_NAMES, TASK_SPECS, taskSpec } from '../experiments/tasks/index.ts';
-import { useBackend } from '../backends.ts';
-import { getBackend, setBackend } from '../tensor/ops.ts';
 import { optionGiven, parseArgs, usage, type OptionSpec, type ParsedArgs } from './args.ts';
 import { checkResumeSettings, FOLDER_OPTIONS, resolveRunOptions, RUN_TIME_OPTIONS } from './resume-options.ts';
 
@@ -47,22 +46,56 @@ export const RUN_OPTIONS: readonly OptionSpec[] = [
   ...COMMON_SETTINGS.map((s) => option(s, s.help + defaultsText(s, TASK_NAMES))),
   ...allTaskOptions().map(({ setting, tasks }) => option(setting, `${tasks.join(', ')}: ${setting.help}${defaultsText(setting, tasks)}`)),
   ...allMethodSettings().map((s) => option(s, `${METHOD_SPECS.filter((m) => m.settings.includes(s)).map((m) => m.name).join(', ')}: ${s.help}${defaultsText(s, TASK_NAMES)}`)),
-  { name: 'out', kind: 'string', help: 'run folder for log.jsonl, summary.json, *.svg, checkpoint.json (default: runs/TASK)' },
-  { name: 'resume', kind: 'string', help: 'continue the run in this folder from its checkpoint (settings come from the checkpoint)' },
-  { name: 'checkpoint-every', kind: 'int', default: 100, help: 'write DIR/checkpoint.json atomically every this many batches' },
+  { name: 'out', kind: 'string', help: 'run folder: run.json, entries/ (one folder per run of the sweep: checkpoint, log), log.jsonl, summary.json, *.svg (default: runs/TASK)' },
+  { name: 'resume', kind: 'string', help: 'continue the run in this folder, each run of the sweep from its checkpoint (the settings are the folder\'s)' },
+  { name: 'checkpoint-every', kind: 'int', default: 100, help: 'write each run\'s checkpoint atomically every this many batches (0: only when it finishes)' },
+  { name: 'jobs', kind: 'int', default: 1, help: 'train this many runs of the sweep at once, each in its own process (the same numbers as one after another)' },
+  { name: 'shard', kind: 'string', help: 'i/N: train every N-th run of the sweep, from the i-th, so that N machines share a sweep (merge the folders with npm run results:tables)' },
   { name: 'backend', kind: 'string', default: 'auto', help: 'kernels: auto (wasm where WebAssembly SIMD runs, else js) | js | wasm | workers (float64 results are bit-identical; wasm and workers run the O(n⁴) traces several times faster than js)' },
   { name: 'quiet', kind: 'flag', help: 'print only the final table (no start line, duration estimate or per-evaluation lines)' },
   { name: 'help', kind: 'flag', help: 'show this help' },
 ];
 
+/** Each task's defaults as the options that give them: the paper's set-up (its units: ρ = 1/B, …). */
+function paperSetUps(): string[] {
+  const lines: string[] = [];
+  for (const t of TASK_NAMES) {
+    const config = defaultConfig(t, true);
+    const flags: string[] = [];
+    for (const s of [...COMMON_SETTINGS, ...taskSpec(t).options, ...allMethodSettings()]) {
+      if (s.flag === 'method' || s.flag === 'seed' || s.flag === 'seeds' || s.flag === 'batches') continue;
+      const v = s.read(config);
+      if (v === undefined || v === false) continue;
+      const m = s as MethodSetting;
+      flags.push(v === true ? `--${s.flag}` : `--${s.flag} ${m.format ? m.format(config.methodSettings[m.key]) : text(v)}`);
+    }
+    flags.push(`(${config.batches} batches)`);
+    let line = `  ${t.padEnd(13)}`;
+    for (const f of flags) {
+      if (line.length + f.length + 1 > 100) {
+        lines.push(line.trimEnd());
+        line = ' '.repeat(15);
+      }
+      line += f + ' ';
+    }
+    lines.push(line.trimEnd());
+  }
+  return lines;
+}
+
 const SUMMARY = [
   'Trains on one of the paper\'s experiments and writes DIR/log.jsonl (one line per evaluation),',
-  'DIR/summary.json and SVG plots. List-valued options (--method, --lambda, --seeds) run one after',
-  'another into the same folder. Adam with β = (0.9, 0.98), ε = 1e-9 (the paper\'s code).',
-  'Each option gives its default, per task where the tasks differ (shared/spec/TASKS.md).',
-  'Prints a start line (what runs, the backend, a duration estimate from timing two batches of each',
-  'method and λ) and one line per evaluation, to a terminal or not; on a terminal, also a live',
-  'progress line on stderr.',
+  'DIR/summary.json and SVG plots. List-valued options (--method, --lambda, --seeds) make a sweep:',
+  'its runs train one after another (or --jobs at a time), each in its own folder DIR/entries/….',
+  'Adam with β = (0.9, 0.98), ε = 1e-9 (the paper\'s code). Prints a start line (what runs, the',
+  'backend, a duration estimate from timing two batches of each method and λ) and one line per',
+  'evaluation, to a terminal or not; on a terminal, also a live progress line on stderr.',
+  '',
+  'The defaults are each task\'s set-up in the paper (shared/spec/TASKS.md), in the units of the',
+  'paper\'s code: the synthesiser\'s target scale ρ = 1/B (1/(B·O) for copy-repeat), so its learning',
+  'rates, Adam\'s ε and its per-step clip apply as they are (README "Loss convention and units");',
+  'one update per batch (per-sequence), with the blocked computation that the clip needs:',
+  ...paperSetUps(),
   '',
   'Tasks:',
   ...TASK_SPECS.map((t) => `  ${t.name.padEnd(13)}${t.summary}`),
@@ -108,43 +141,38 @@ export async function runRun(argv: readonly string[], write: (text: string) => v
     return;
   }
   if (positional.length > 1) throw new Error(`run: unexpected argument ${JSON.stringify(positional[1])}`);
-  const resume = opts.resume !== undefined ? checkpointToResume(opts, positional, argv) : null;
+  const resume = opts.resume !== undefined ? runToResume(opts, positional, argv) : null;
   const runOptions = resolveRunOptions(opts, argv, resume ? resume.runOptions : null);
   const print = runOptions.quiet ? undefined : (line: string) => write(line + '\n');
-  // auto: the wasm backend, which is the pure-JS one where WebAssembly SIMD is unavailable
-  const previous = runOptions.backend === 'js' ? null : await useBackend(runOptions.backend === 'auto' ? 'wasm' : runOptions.backend);
+  const restore = await useRunBackend(runOptions.backend);
   try {
     write(summaryTable(await runOrResume(opts, positional, argv, resume, runOptions, print)));
   } finally {
-    if (previous) {
-      const active = getBackend() as { dispose?: () => void };
-      setBackend(previous);
-      active.dispose?.();
-    }
+    restore();
   }
 }
 
-/** The checkpoint of `--resume DIR`, checked against the options given with it. */
-function checkpointToResume(opts: ParsedArgs, positional: string[], argv: readonly string[]): Checkpoint {
+/** The run record of `--resume DIR`, checked against the options given with it. */
+function runToResume(opts: ParsedArgs, positional: string[], argv: readonly string[]): RunRecord {
   const dir = opts.resume as string;
   if (opts.out !== undefined && resolvePath(opts.out as string) !== resolvePath(dir)) throw new Error('run: --resume continues in its own folder; --out must be the same folder or absent');
-  const cp = loadCheckpoint(dir);
-  if (positional.length && positional[0] !== cp.config.task) throw new Error(`run: the checkpoint in ${dir} is a ${cp.config.task} run, not ${positional[0]}`);
-  checkResumeSettings(cp, dir, givenSettings(opts, argv));
-  return cp;
+  const record = loadRunRecord(dir);
+  if (positional.length && positional[0] !== record.config.task) throw new Error(`run: the run in ${dir} is a ${record.config.task} run, not ${positional[0]}`);
+  checkResumeSettings(record.config, dir, givenSettings(opts, argv));
+  return record;
 }
 
-async function runOrResume(opts: ParsedArgs, positional: string[], argv: readonly string[], resume: Checkpoint | null, runOptions: CheckpointRunOptions, print: ((line: string) => void) | undefined): Promise<Summary> {
-  const { checkpointEvery, backend, quiet } = runOptions;
+async function runOrResume(opts: ParsedArgs, positional: string[], argv: readonly string[], resume: RunRecord | null, runOptions: RunOptionsRecord, print: ((line: string) => void) | undefined): Promise<Summary> {
+  const { checkpointEvery, backend, quiet, jobs, shard } = runOptions;
   if (resume) {
     const dir = opts.resume as string;
-    print?.(`resuming ${resume.config.task} in ${dir} at sweep entry ${resume.entry + 1}, batch ${resume.batch}`);
-    return runExperiment(resume.config, { out: dir, checkpointEvery, backend, quiet, resume, print });
+    print?.(`resuming ${resume.config.task} in ${dir}`);
+    return runExperiment(resume.config, { out: dir, checkpointEvery, backend, quiet, jobs, shard, resume: true, print });
   }
   if (positional.length === 0) throw new Error(`run: expected a task (${TASK_NAMES.join(', ')}); see bp-lambda run --help`);
   const task = positional[0];
   if (!TASK_NAMES.includes(task)) throw new Error(`run: unknown task ${JSON.stringify(task)} (known: ${TASK_NAMES.join(', ')})`);
   const config = resolveRunConfigFromArgs(task, opts, argv);
   const out = (opts.out as string | undefined) ?? `runs/${task}`;
-  return runExperiment(config, { out, checkpointEvery, backend, quiet, print });
+  return runExperiment(config, { out, checkpointEvery, backend, quiet, jobs, shard, print });
 }

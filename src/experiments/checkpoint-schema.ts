@@ -1,23 +1,21 @@
 /**
- * The full check of a run checkpoint, on load and before every save: the structure (every
+ * The full check of an entry's checkpoint, on load and before every save: the structure (every
  * field, no unknown one), each value, and the cross-checks against the run's own config: the
- * sweep position within the sweep, the model's shapes those of the config's model, the optimizer
- * state that of the config's Adam over that model, the source state that of the config's task
- * and consistent with the batch count. A checkpoint that passes can be resumed.
+ * entry within the sweep, the model's shapes those of the config's model, the optimizer state
+ * that of the config's Adam over that model, the source state that of the config's task and
+ * consistent with the batch count. A checkpoint that passes can be resumed.
  */
 import { modelFromJson } from '../io/model-json.ts';
 import type { Model } from '../model/model.ts';
 import type { ParamGroup } from '../tensor/params.ts';
-import { checkInt, checkNonNegative, checkOneOf, describe } from '../validate.ts';
+import { checkInt, checkNonNegative, describe } from '../validate.ts';
 import { checkConfig, sweepEntries, type RunConfig } from './config.ts';
 import { buildModel, makeOptimizer, taskContext } from './entry.ts';
 import { checkFields } from './tasks/shared.ts';
 import { taskSpec } from './tasks/index.ts';
-import type { Checkpoint, CheckpointRunOptions } from './checkpoint.ts';
+import type { Checkpoint } from './checkpoint.ts';
 
-const CHECKPOINT_KEYS = ['format', 'version', 'config', 'runOptions', 'entry', 'batch', 'model', 'optimizer', 'source', 'logOffset', 'trainLoss', 'seconds'] as const;
-/** --backend values; 'auto' picks the fastest single-threaded kernels available (wasm, else js). */
-export const RUN_BACKENDS = ['auto', 'js', 'wasm', 'workers'] as const;
+const CHECKPOINT_KEYS = ['format', 'version', 'config', 'entry', 'batch', 'model', 'optimizer', 'source', 'logOffset', 'trainLoss', 'seconds'] as const;
 
 /** The model of a mid-entry checkpoint: finite, with the shapes of the config's model. */
 function checkModelJson(v: unknown, config: RunConfig, seed: number): Model {
@@ -49,22 +47,18 @@ export function validateCheckpoint(raw: unknown, where: string, format: string, 
   try {
     const cp = checkFields(raw, 'checkpoint', CHECKPOINT_KEYS) as unknown as Checkpoint;
     const config = checkConfig(cp.config, 'config');
-    const ro = checkFields(cp.runOptions, 'runOptions', ['checkpointEvery', 'backend', 'quiet']) as unknown as CheckpointRunOptions;
-    checkInt(ro.checkpointEvery, 'runOptions.checkpointEvery', 0);
-    checkOneOf(ro.backend, RUN_BACKENDS, 'runOptions.backend');
-    if (typeof ro.quiet !== 'boolean') throw new Error(`runOptions.quiet: expected a boolean, received ${describe(ro.quiet)}`);
     const entries = sweepEntries(config);
-    const entry = checkInt(cp.entry, 'entry', 0, entries.length);
-    const batch = checkInt(cp.batch, 'batch', 0, entry === entries.length ? 0 : config.batches - 1);
+    const entry = checkInt(cp.entry, 'entry', 0, entries.length - 1);
+    const batch = checkInt(cp.batch, 'batch', 1, config.batches);
     checkInt(cp.logOffset, 'logOffset', 0);
     checkNonNegative(cp.seconds, 'seconds');
     const tl = checkFields(cp.trainLoss, 'trainLoss', ['sum', 'count']);
     const count = checkInt(tl.count, 'trainLoss.count', 0);
     if (typeof tl.sum !== 'number' || !Number.isFinite(tl.sum) || (count === 0 && tl.sum !== 0)) throw new Error(`trainLoss.sum: expected a finite number (0 when count is 0), received ${describe(tl.sum)}`);
-    if (batch === 0) {
-      // a checkpoint between entries: nothing of an entry in progress
-      for (const k of ['model', 'optimizer', 'source'] as const) if (cp[k] !== null) throw new Error(`${k}: expected null at batch 0 (between sweep entries), received ${describe(cp[k])}`);
-      if (count !== 0 || cp.seconds !== 0) throw new Error(`trainLoss and seconds: expected zero at batch 0 (between sweep entries), received ${describe(tl)} and ${cp.seconds}`);
+    if (batch === config.batches) {
+      // a finished entry: nothing left to resume
+      for (const k of ['model', 'optimizer', 'source'] as const) if (cp[k] !== null) throw new Error(`${k}: expected null once the entry is finished (batch ${batch}), received ${describe(cp[k])}`);
+      if (count !== 0) throw new Error(`trainLoss: expected zero once the entry is finished, received ${describe(tl)}`);
     } else {
       const model = checkModelJson(cp.model, config, entries[entry].seed);
       try {

@@ -35,7 +35,7 @@ const methodList = (v: unknown) =>
 
 /** The options of `run` that every task and method has (each task's and method's own are in their specs). */
 export const COMMON_SETTINGS: readonly Setting[] = [
-  { flag: 'method', kind: 'string', help: `${METHOD_NAMES.join(' | ')}; a comma list runs each in turn (default: ${DEFAULT_METHOD})`, read: (c) => c.methods.join(','), normalise: (v) => methodList(v).join(',') },
+  { flag: 'method', kind: 'string', help: `${METHOD_NAMES.join(' | ')}; a comma list runs each in turn`, read: (c) => c.methods.join(','), normalise: (v) => methodList(v).join(',') },
   { flag: 'cell', kind: 'string', help: `the recurrent cell: ${CELL_TYPES.join(' | ')}`, read: (c) => c.cell },
   { flag: 'activation', kind: 'string', help: `activation of a cell that has one: ${ACTIVATIONS.join(' | ')}`, read: (c) => c.activation ?? undefined },
   { flag: 'hidden', kind: 'int', help: 'hidden size H', read: (c) => c.hidden },
@@ -47,7 +47,7 @@ export const COMMON_SETTINGS: readonly Setting[] = [
   { flag: 'batches', kind: 'int', help: 'training batches per run, instead of --epochs', read: (c) => c.batches },
   { flag: 'eval-every', kind: 'int', help: 'evaluate every this many batches, and before training', read: (c) => c.evalEvery },
   { flag: 'eval-batch', kind: 'int', help: 'held-out batch size for loss and alignment (seq-mnist: alignment only; its loss and accuracy use the whole validation and test sets)', read: (c) => c.evalBatch },
-  { flag: 'seed', kind: 'int', help: 'random seed (default 1)', read: (c) => (c.seeds.length === 1 ? c.seeds[0] : c.seeds) },
+  { flag: 'seed', kind: 'int', help: 'random seed', read: (c) => (c.seeds.length === 1 ? c.seeds[0] : c.seeds) },
   { flag: 'seeds', kind: 'list', help: 'several seeds, run one after another', read: (c) => c.seeds },
 ];
 

@@ -50,8 +50,8 @@ function seconds(fn: () => void): number {
   return (performance.now() - t0) / 1000;
 }
 
-/** Times every group of `left` on throwaway copies (see the file comment) and adds up the runs left. */
-export function estimateRun(config: RunConfig, data: unknown, left: readonly RunLeft[]): RunEstimate {
+/** Times every group of `left` on throwaway copies (see the file comment) and adds up the runs left, `jobs` at a time. */
+export function estimateRun(config: RunConfig, data: unknown, left: readonly RunLeft[], jobs = 1): RunEstimate {
   const batchSeconds: Record<string, number> = {};
   const evalSeconds: Record<string, number> = {};
   try {
@@ -72,29 +72,36 @@ export function estimateRun(config: RunConfig, data: unknown, left: readonly Run
   } catch {
     return { seconds: NaN, batchSeconds, evalSeconds };
   }
-  return { seconds: secondsLeft(config, left, { batchSeconds, evalSeconds }), batchSeconds, evalSeconds };
+  return { seconds: makespan(runSeconds(config, left, { batchSeconds, evalSeconds }), jobs), batchSeconds, evalSeconds };
 }
 
-/** Σ_{runs left} (batches left · s per batch + evaluations left · s per evaluation), with the measured costs. */
-function secondsLeft(config: RunConfig, left: readonly RunLeft[], costs: Pick<RunEstimate, 'batchSeconds' | 'evalSeconds'>): number {
-  let total = 0;
-  for (const { entry, batchesDone } of left) {
-    total += (config.batches - batchesDone) * costs.batchSeconds[entry.group] + evaluationsLeft(config, batchesDone) * costs.evalSeconds[entry.group];
+/** Per run left: batches left · s per batch + evaluations left · s per evaluation, with the measured costs. */
+function runSeconds(config: RunConfig, left: readonly RunLeft[], costs: Pick<RunEstimate, 'batchSeconds' | 'evalSeconds'>): number[] {
+  return left.map(({ entry, batchesDone }) => (config.batches - batchesDone) * costs.batchSeconds[entry.group] + evaluationsLeft(config, batchesDone) * costs.evalSeconds[entry.group]);
+}
+
+/** The wall time of runs of these durations, `jobs` at a time, each started in order when a job is free. */
+function makespan(durations: readonly number[], jobs: number): number {
+  const free = new Array<number>(Math.max(1, Math.min(jobs, durations.length))).fill(0);
+  for (const d of durations) {
+    const k = free.indexOf(Math.min(...free));
+    free[k] += d;
   }
-  return total;
+  return Math.max(...free);
 }
 
 /**
  * The ETA during a run, from the estimate rather than from the average rate (which misleads in a
- * sweep whose methods differ in cost): the estimated seconds still to go after batch
- * `batchesDone` of sweep entry `entryIndex`, scaled by how the run has gone against the estimate
- * so far (elapsed seconds / estimated seconds of the work done). NaN when the estimate is.
+ * sweep whose methods differ in cost): the estimated wall time of what is left, the runs
+ * `jobs` at a time (`progress(i)`: the batches done by sweep entry i), scaled by how the run has
+ * gone against the estimate so far (elapsed seconds / estimated seconds of the part done). NaN
+ * when the estimate is.
  */
-export function estimateTracker(config: RunConfig, left: readonly RunLeft[], estimate: RunEstimate, now: () => number = () => performance.now()): (entryIndex: number, batchesDone: number) => number {
+export function estimateTracker(config: RunConfig, left: readonly RunLeft[], estimate: RunEstimate, jobs = 1, now: () => number = () => performance.now()): (progress: (entryIndex: number) => number) => number {
   const start = now();
-  return (entryIndex, batchesDone) => {
-    const rest = left.filter((r) => r.entry.index >= entryIndex).map((r) => (r.entry.index === entryIndex ? { entry: r.entry, batchesDone } : r));
-    const remaining = secondsLeft(config, rest, estimate);
+  return (progress) => {
+    const rest = left.map((r) => ({ entry: r.entry, batchesDone: Math.max(r.batchesDone, progress(r.entry.index)) }));
+    const remaining = makespan(runSeconds(config, rest, estimate).filter((s) => s > 0), jobs);
     const doneEstimated = estimate.seconds - remaining;
     const elapsed = (now() - start) / 1000;
     return doneEstimated > 0 && elapsed > 0 ? (remaining * elapsed) / doneEstimated : remaining;

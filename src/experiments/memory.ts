@@ -48,13 +48,14 @@ function estimateRunMemory(config: RunConfig): MemoryEstimate {
   };
 }
 
-/** Throws when the estimate exceeds this machine's memory, giving both numbers. */
-export function checkRunMemory(config: RunConfig, available = totalmem()): void {
+/** Throws when the estimate, times the runs trained at once, exceeds this machine's memory, giving the numbers. */
+export function checkRunMemory(config: RunConfig, atOnce = 1, available = totalmem()): void {
   const { bytes, parts } = estimateRunMemory(config);
-  if (bytes > available) {
+  if (bytes * atOnce > available) {
+    const jobs = atOnce > 1 ? ` per run, ${atOnce} runs at once` : '';
     throw new Error(
-      `run: these sizes need at least ${formatBytes(bytes)} of memory (${parts.join(', ')}; hidden ${config.hidden}, batch ${config.batch}), ` +
-        `more than this machine's ${formatBytes(available)}: reduce --hidden or --batch`,
+      `run: these sizes need at least ${formatBytes(bytes)} of memory${jobs} (${parts.join(', ')}; hidden ${config.hidden}, batch ${config.batch}), ` +
+        `more than this machine's ${formatBytes(available)}: reduce --hidden or --batch${atOnce > 1 ? ', or --jobs' : ''}`,
     );
   }
 }

@@ -6,11 +6,12 @@
  */
 import { join } from 'node:path';
 import { writeFileAtomicSync, writeJsonAtomicSync } from '../io/atomic.ts';
-import type { RunConfig } from './config.ts';
+import { sweepEntries, type RunConfig } from './config.ts';
 import { groupCurves } from './curves.ts';
 import { lineChart } from './svg.ts';
 import { taskSpec } from './tasks/index.ts';
 import { l2Norm } from '../norms.ts';
+import type { Provenance } from './provenance.ts';
 
 type Rec = Record<string, unknown>;
 
@@ -42,6 +43,8 @@ export interface SeriesSummary {
 export interface GroupSummary {
   group: string;
   method: string;
+  /** λ where the method has one, else null */
+  lambda: number | null;
   seeds: number[];
   finalLoss: MeanSd;
   alignmentMean: MeanSd | null;
@@ -53,10 +56,13 @@ export interface GroupSummary {
 
 export interface Summary {
   task: string;
+  /** the full resolved settings */
   config: RunConfig;
   series: SeriesSummary[];
   groups: GroupSummary[];
   plots: string[];
+  /** where the numbers came from: one record per invocation that trained in the folder(s) (commit, machine, Node, wall time, …) */
+  provenance: Provenance[];
 }
 
 export function meanSd(values: number[]): MeanSd {
@@ -76,7 +82,8 @@ function bySeries(records: readonly Rec[]): Map<string, Rec[]> {
   return m;
 }
 
-export function summarise(config: RunConfig, records: readonly Rec[]): Omit<Summary, 'plots'> {
+/** The summary of a run's log records: per series, then per group of seeds. */
+function summarise(config: RunConfig, records: readonly Rec[]): Omit<Summary, 'plots' | 'provenance'> {
   const report = taskSpec(config.task).report;
   const series: SeriesSummary[] = [];
   for (const [name, recs] of bySeries(records)) {
@@ -102,26 +109,59 @@ export function summarise(config: RunConfig, records: readonly Rec[]): Omit<Summ
     if (dv) s.diverged = { batch: dv.batch as number, step: dv.step as number | null, quantity: dv.quantity as string };
     series.push(s);
   }
-  const groups: GroupSummary[] = [];
-  for (const g of [...new Set(series.map((s) => s.group))]) {
+  return { task: config.task, config, series, groups: groupSummaries(config.task, series) };
+}
+
+/** Per group of series (a method and its variant, over seeds): mean ± sd of each quantity, the task's metrics included. */
+function groupSummaries(task: string, series: readonly SeriesSummary[]): GroupSummary[] {
+  const metrics = taskSpec(task).report.metrics;
+  return [...new Set(series.map((s) => s.group))].map((g) => {
     const ss = series.filter((s) => s.group === g);
     const withA = ss.filter((s) => s.finalAlignment);
-    groups.push({
+    return {
       group: g,
       method: ss[0].method,
+      lambda: ss[0].lambda,
       seeds: ss.map((s) => s.seed),
       finalLoss: meanSd(ss.map((s) => s.finalLoss)),
       alignmentMean: withA.length ? meanSd(withA.map((s) => s.finalAlignment!.mean)) : null,
       alignmentWhole: withA.length ? meanSd(withA.map((s) => s.finalAlignment!.whole)) : null,
-      metrics: Object.fromEntries(report.metrics.map((m) => [m.key, meanSd(ss.map((s) => m.of(s)))])),
+      metrics: Object.fromEntries(metrics.map((m) => [m.key, meanSd(ss.map((s) => m.of(s)))])),
       seconds: meanSd(ss.map((s) => s.seconds)),
-    });
+    };
+  });
+}
+
+/**
+ * One summary of a sweep spread over several folders (`run --shard i/N` on several machines):
+ * their settings must be the same; their series are put in sweep order (a series in two of
+ * them is an error) and the groups recomputed over all seeds; the provenance records are all
+ * kept. `missing`: the series of the sweep that none of them has.
+ */
+export function mergeSummaries(parts: readonly { name: string; summary: Summary }[]): { summary: Summary; missing: string[] } {
+  if (parts.length === 0) throw new Error('mergeSummaries: expected at least one summary');
+  const [first] = parts;
+  for (const p of parts) {
+    if (JSON.stringify(p.summary.config) !== JSON.stringify(first.summary.config)) throw new Error(`mergeSummaries: ${p.name} and ${first.name} are runs with different settings`);
   }
-  return { task: config.task, config, series, groups };
+  const config = first.summary.config;
+  const order = sweepEntries(config).map((e) => e.series);
+  const seen = new Map<string, string>();
+  const series: SeriesSummary[] = [];
+  for (const p of parts) {
+    for (const s of p.summary.series) {
+      if (seen.has(s.series)) throw new Error(`mergeSummaries: ${s.series} is in both ${seen.get(s.series)} and ${p.name}`);
+      seen.set(s.series, p.name);
+      series.push(s);
+    }
+  }
+  series.sort((a, b) => order.indexOf(a.series) - order.indexOf(b.series));
+  const summary: Summary = { task: config.task, config, series, groups: groupSummaries(config.task, series), plots: [], provenance: parts.flatMap((p) => p.summary.provenance) };
+  return { summary, missing: order.filter((s) => !seen.has(s)) };
 }
 
 /** Writes DIR/summary.json and the plots from the log's records; returns the summary. */
-export function writeReport(config: RunConfig, dir: string, records: readonly Rec[]): Summary {
+export function writeReport(config: RunConfig, dir: string, records: readonly Rec[], provenance: Provenance[]): Summary {
   const base = summarise(config, records);
   const report = taskSpec(config.task).report;
   const plots: string[] = [];
@@ -137,7 +177,7 @@ export function writeReport(config: RunConfig, dir: string, records: readonly Re
   const align = groupCurves(records, (r) => (r.alignment ? (r.alignment as { mean: number }).mean : null), x);
   if (align.length) put('alignment.svg', lineChart({ title: `${title}alignment of g(s_t) with the true future gradient${seedsNote}`, xLabel, yLabel: 'cosine, mean over t < T', series: align, yMin: -0.2, yMax: 1 }));
   for (const [file, svg] of Object.entries(report.plots?.(records, config, seedsNote) ?? {})) put(file, svg);
-  const summary: Summary = { ...base, plots };
+  const summary: Summary = { ...base, plots, provenance };
   writeJsonAtomicSync(join(dir, 'summary.json'), summary);
   return summary;
 }

@@ -55,7 +55,7 @@ export const TARGET_SCALE = plain(
   { format: formatScale, trainingOnly: true },
 );
 
-export const REGIME = plain<Regime>('regime', 'regime', 'string', 'when the optimizer steps: per-step (fully online, Algorithm 1) | per-sequence (once per batch, as the paper\'s code)', 'per-step', (v, name) => checkOneOf(v, REGIMES, name), { trainingOnly: true });
+export const REGIME = plain<Regime>('regime', 'regime', 'string', 'when the optimizer steps: per-sequence (once per batch, as the paper\'s code) | per-step (fully online, Algorithm 1)', 'per-sequence', (v, name) => checkOneOf(v, REGIMES, name), { trainingOnly: true });
 
 /** The offline methods' stored trajectory: about 3n + 2·O values per example and step. */
 export function trajectoryMemory(z: MemorySizes): [string, number] {

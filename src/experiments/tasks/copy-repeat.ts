@@ -21,7 +21,7 @@ export interface CopyRepeatOptions {
 }
 
 const OPTIONS: readonly Setting[] = [
-  { flag: 'threshold', kind: 'number', help: `the curriculum's threshold in bits per output entry (default ${DEFAULT_CURRICULUM_THRESHOLD})`, read: (c) => (c.taskOptions as unknown as CopyRepeatOptions).threshold },
+  { flag: 'threshold', kind: 'number', help: "the curriculum's threshold in bits per output entry", read: (c) => (c.taskOptions as unknown as CopyRepeatOptions).threshold },
 ];
 
 /** Mean BCE in bits per output entry of a batch loss at level (N, R): over the R·N + 1 output steps and the 9 channels. */
@@ -49,7 +49,7 @@ export const COPY_REPEAT: TaskSpec<CopyRepeatOptions, null> = {
     batches: 10000,
     evalEvery: 100,
     evalBatch: 100,
-    method: () => ({ gamma: 0.9, sgScale: 1 }),
+    method: (c) => ({ gamma: 0.9, sgScale: 1, targetScale: 1 / (c.batch * COPY_REPEAT_OUTPUT_SIZE) }),
   }),
   sizes: () => ({ inputSize: COPY_REPEAT_INPUT_SIZE, outputSize: COPY_REPEAT_OUTPUT_SIZE, steps: copyRepeatLength(1, 1) }),
   describeShape: () => `T=${copyRepeatLength(1, 1)} growing`,

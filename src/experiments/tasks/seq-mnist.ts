@@ -111,7 +111,7 @@ export const SEQ_MNIST: TaskSpec<MnistOptions, MnistSplits> = {
     lr: { cell: 3e-4, readout: 3e-4, synthesiser: 3e-4 },
     epochs: 50,
     evalBatch: 50,
-    method: () => ({ gamma: 0.9, sgScale: 0.1 }),
+    method: (c) => ({ gamma: 0.9, sgScale: 0.1, targetScale: 1 / c.batch }),
   }),
   sizes: () => ({ inputSize: MNIST_COLS, outputSize: MNIST_CLASSES, steps: MNIST_ROWS }),
   describeShape: () => `T=${MNIST_ROWS}`,

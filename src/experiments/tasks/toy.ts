@@ -51,7 +51,7 @@ function toySpec(name: string, variant: ToyVariant, summary: string): TaskSpec<T
       if (given['fixed-rnn'] && given.plastic) throw new Error('run: --fixed-rnn and --plastic exclude each other');
       const plastic = given.plastic === true;
       if (!plastic && given.lr !== undefined) throw new Error('run: --lr: with a fixed RNN only the synthesiser learns (use --synth-lr, or --plastic)');
-      return { steps: intOption(given, 'steps', 2, 20), pairs: intOption(given, 'pairs', 1, 8), plastic };
+      return { steps: intOption(given, 'steps', 2, 20), pairs: intOption(given, 'pairs', 1, 1), plastic };
     },
     checkOptions(v, at) {
       const o = checkFields(v, at, ['steps', 'pairs', 'plastic']);
@@ -69,7 +69,7 @@ function toySpec(name: string, variant: ToyVariant, summary: string): TaskSpec<T
       lr: o.plastic ? TOY_PLASTIC_LR : TOY_FIXED_LR,
       epochs: 5,
       evalBatch: 100,
-      method: () => ({ gamma: 1, sgScale: 1 }),
+      method: (c) => ({ gamma: 1, sgScale: 1, targetScale: 1 / c.batch }),
     }),
     sizes: (o) => ({ inputSize: PATTERN_BITS, outputSize: POINT_SIZE, steps: o.steps }),
     describeShape: (o) => `T=${o.steps}`,
