@@ -7,7 +7,7 @@
  */
 import { parseArgs, usage, type OptionSpec } from '../src/cli/args.ts';
 import { createModel } from '../src/model/model.ts';
-import { createLearner } from '../src/learners/index.ts';
+import { METHOD_NAMES, methodSpec } from '../src/experiments/methods/index.ts';
 import { Adam } from '../src/optim/adam.ts';
 import { Rng } from '../src/rng.ts';
 import { setBackend, getBackend } from '../src/tensor/ops.ts';
@@ -26,12 +26,12 @@ export const STEP_OPTIONS: readonly OptionSpec[] = [
   { name: 'output', kind: 'int', default: 10, help: 'output size O' },
   { name: 'batch', kind: 'int', default: 50, help: 'batch size B' },
   { name: 'steps', kind: 'int', default: 28, help: 'sequence length T' },
-  { name: 'method', kind: 'string', default: 'bp-lambda', help: 'bp-lambda | bptt | tbptt | sg | rtrl | lambda-sg' },
+  { name: 'method', kind: 'string', default: 'bp-lambda', help: METHOD_NAMES.join(' | ') },
   { name: 'lambda', kind: 'number', default: 1, help: 'λ (bp-lambda, lambda-sg)' },
   { name: 'gamma', kind: 'number', default: 0.9, help: 'γ' },
   { name: 'truncation', kind: 'int', default: 2, help: 'n (tbptt, sg)' },
   { name: 'regime', kind: 'string', default: 'per-step', help: 'per-step | per-sequence (bp-lambda, rtrl)' },
-  { name: 'computation', kind: 'string', default: 'traces', help: 'bp-lambda, rtrl: traces | blocked; bp-lambda per-sequence also backward (the identical λ-SG computation)' },
+  { name: 'computation', kind: 'string', default: 'traces', help: 'bp-lambda: traces | blocked; per-sequence also backward (the identical λ-SG computation)' },
   { name: 'trace-window', kind: 'int', help: 'K of the blocked computation (default: the state size n)' },
   { name: 'backend', kind: 'string', default: 'js', help: BACKEND_NAMES.join(' | ') },
   { name: 'workers', kind: 'int', default: 2, help: 'threads of the workers backend' },
@@ -74,29 +74,15 @@ export function randomBatch(c: StepConfig, rng: Rng): SeqBatch {
   return { T: c.steps, B: c.batch, inputSize: c.input, outputSize: c.output, loss: 'softmax-ce', x, y };
 }
 
+/** The configuration's learner, built by its method's spec (as `run` and `grads` build it); σ = 0.1, ρ = 1, no clip. */
 export function makeLearner(c: StepConfig): Learner {
   const model = createModel({ cell: c.cell, ...(c.activation !== undefined ? { activation: c.activation } : {}), inputSize: c.input, hiddenSize: c.hidden, outputSize: c.output, seed: c.seed, dtype: c.dtype });
   const optimizer = new Adam({ lr: 1e-4, betas: [0.9, 0.98], eps: 1e-9 });
-  const loss = 'softmax-ce' as const;
-  switch (c.method) {
-    case 'bp-lambda':
-      if (c.regime === 'per-sequence' && c.computation === 'backward') return createLearner('lambda-sg', model, { loss, optimizer, lambda: c.lambda, gamma: c.gamma, sgScale: 0.1 });
-      if (c.computation === 'backward') throw new Error('bench step: --computation backward: the per-sequence regime only');
-      return createLearner('bp-lambda', model, { loss, optimizer, lambda: c.lambda, gamma: c.gamma, sgScale: 0.1, regime: c.regime, computation: c.computation, ...(c.traceWindow !== undefined ? { traceWindow: c.traceWindow } : {}) });
-    case 'lambda-sg':
-      return createLearner('lambda-sg', model, { loss, optimizer, lambda: c.lambda, gamma: c.gamma, sgScale: 0.1 });
-    case 'bptt':
-      return createLearner('bptt', model, { loss, optimizer });
-    case 'tbptt':
-      return createLearner('tbptt', model, { loss, optimizer, truncation: c.truncation });
-    case 'sg':
-      return createLearner('sg', model, { loss, optimizer, truncation: c.truncation, gamma: c.gamma, sgScale: 0.1 });
-    case 'rtrl':
-      if (c.computation === 'backward') throw new Error('bench step: --computation backward applies to bp-lambda only');
-      return createLearner('rtrl', model, { loss, optimizer, regime: c.regime, computation: c.computation, ...(c.traceWindow !== undefined ? { traceWindow: c.traceWindow } : {}) });
-    default:
-      throw new Error(`bench step: --method: expected one of bp-lambda, bptt, tbptt, sg, rtrl, lambda-sg, received ${JSON.stringify(c.method)}`);
-  }
+  const spec = methodSpec(c.method, 'bench step: --method');
+  const all: Record<string, unknown> = { lambdas: [c.lambda], gamma: c.gamma, sgScale: 0.1, targetScale: 1, truncation: c.truncation, regime: c.regime, computation: c.computation, traceWindow: c.traceWindow ?? null, synthClip: null };
+  const settings = Object.fromEntries(spec.settings.map((s) => [s.key, all[s.key]]));
+  spec.check?.(settings, 'bench step');
+  return spec.createLearner(model, { loss: 'softmax-ce', optimizer }, settings, (spec.variants?.(settings) ?? [{}])[0]);
 }
 
 /** Times `repeats` full training batches after one warm-up; returns the median in ms and the peak heap growth. */

@@ -8,27 +8,29 @@
  * synthesiser learning rate 1e-3 (TASKS.md's 1e-4 shows the same ordering with smaller gaps after
  * so few batches), and the paper code's single pattern → point pair (K = 1).
  *
+ * Per-example units (ρ = 1) and no clip, unlike `run`'s defaults (the paper code's units and
+ * clip, per-sequence updates): the demo shows the fully online algorithm.
+ *
  * The kernels run on the WebAssembly backend (bit-identical to the pure-JS one in float64; it
  * falls back to JS where WebAssembly SIMD is unavailable). Equivalent command:
  *   bp-lambda run toy --lambda 0,0.5,1 --steps 20 --gain 1.6 --pairs 1 --synth-lr 1e-3 \
+ *     --regime per-step --computation traces --target-scale 1 --synth-clip 0 \
  *     --batches 50 --eval-every 10 --out runs/demo --backend wasm
  */
 import { rmSync } from 'node:fs';
-import { parseArgs } from '../src/cli/args.ts';
-import { resolveRunConfig, RUN_OPTIONS } from '../src/cli/run.ts';
+import { resolveRunConfig } from '../src/experiments/config.ts';
 import { runExperiment } from '../src/experiments/runner.ts';
 import { useBackend } from '../src/backends.ts';
 import { getBackend } from '../src/tensor/ops.ts';
 
 const OUT = 'runs/demo';
-const argv = ['--lambda', '0,0.5,1', '--steps', '20', '--gain', '1.6', '--pairs', '1', '--synth-lr', '1e-3', '--batches', '50', '--eval-every', '10', '--out', OUT];
-
-const { opts } = parseArgs(argv, RUN_OPTIONS, 'demo');
-const config = resolveRunConfig('toy', opts, argv);
+const options = { lambda: [0, 0.5, 1], steps: 20, gain: 1.6, pairs: 1, 'synth-lr': 1e-3, regime: 'per-step', computation: 'traces', 'target-scale': 1, 'synth-clip': 0, batches: 50, 'eval-every': 10 };
+const argv = Object.entries(options).flatMap(([k, v]) => [`--${k}`, Array.isArray(v) ? v.join(',') : String(v)]);
+const config = resolveRunConfig('toy', options);
 rmSync(OUT, { recursive: true, force: true });
 await useBackend('wasm');
-console.log(`bp-lambda demo: toy alignment, fixed linear RNN H=${config.hidden}, T=${config.steps}, gain ${config.gain}, online per-step BP(λ) with traces`);
-console.log(`(same as: bp-lambda run toy ${argv.join(' ')} --backend wasm; kernels: ${getBackend().name})\n`);
+console.log(`bp-lambda demo: toy alignment, fixed linear RNN H=${config.hidden}, T=${options.steps}, gain ${config.gain}, online per-step BP(λ) with traces`);
+console.log(`(same as: bp-lambda run toy ${argv.join(' ')} --out ${OUT} --backend wasm; kernels: ${getBackend().name})\n`);
 const t0 = performance.now();
 const summary = await runExperiment(config, { out: OUT, checkpointEvery: 0 });
 const seconds = (performance.now() - t0) / 1000;

@@ -1,16 +1,58 @@
 /**
- * Prints the Markdown tables of docs/RESULTS.md from the run folders' summary.json files, so the
- * numbers there are generated, never typed: `node --import tsx examples/results-tables.ts [runs]`.
- * Each table names the folder it was read from; a missing folder is reported, not skipped silently.
+ * Prints the Markdown tables of docs/RESULTS.md from run folders' summary.json files, so the
+ * numbers there are generated, never typed:
+ *   node --import tsx examples/results-tables.ts [FOLDER…]   (default: every run folder in runs/)
+ *   node --import tsx examples/results-tables.ts --figures [FOLDER…]
+ * Folders that hold parts of one sweep (`run --shard i/N` on several machines: the same
+ * settings) are merged into one table. Each table names its folders and settings, then gives
+ * the verdict on each of the paper's claims that its groups test (docs/RESULTS.md, "Verdicts":
+ * supported, contradicted, or not separable at this budget). A folder without a summary (an
+ * unfinished run) is reported, not skipped silently. `--figures` copies each folder's plots to
+ * docs/figures/ and, for a sweep over λ, draws its alignment against λ.
  */
-import { existsSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
-import type { MeanSd, Summary } from '../src/experiments/summary.ts';
+import { copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { basename, join } from 'node:path';
+import type { RunConfig } from '../src/experiments/config.ts';
+import { mergeSummaries, type GroupSummary, type MeanSd, type Summary } from '../src/experiments/summary.ts';
+import { lineChart } from '../src/experiments/svg.ts';
+import { taskSpec } from '../src/experiments/tasks/index.ts';
+import { verdict } from '../src/experiments/verdict.ts';
 
-const root = process.argv[2] ?? 'runs';
+const args = process.argv.slice(2);
+const figures = args.includes('--figures');
+const named = args.filter((a) => a !== '--figures');
+const folders = named.length ? named : existsSync('runs') ? readdirSync('runs').sort().map((f) => join('runs', f)) : [];
+
+/**
+ * The paper's claims (shared/spec/TASKS.md), per task: the metric, and the pairs of groups
+ * (claimed better, claimed worse) of a sweep that test it.
+ */
+interface Claim {
+  text: string;
+  /** 'alignmentMean' or one of the task's metrics */
+  metric: string;
+  pairs(groups: readonly GroupSummary[]): [GroupSummary, GroupSummary][];
+}
+const byLambda = (groups: readonly GroupSummary[]) => groups.filter((g) => g.method === 'bp-lambda' && g.lambda !== null).sort((a, b) => a.lambda! - b.lambda!);
+const alignmentRisesWithLambda: Claim = {
+  text: 'alignment is higher for larger λ',
+  metric: 'alignmentMean',
+  pairs: (groups) => byLambda(groups).flatMap((g, i, all) => (i === 0 ? [] : [[g, all[i - 1]] as [GroupSummary, GroupSummary]])),
+};
+const bpLambdaBeats = (text: string, metric: string): Claim => ({
+  text,
+  metric,
+  pairs: (groups) => byLambda(groups).flatMap((bp) => groups.filter((g) => g.method === 'sg' || g.method === 'tbptt').map((other) => [bp, other] as [GroupSummary, GroupSummary])),
+});
+const CLAIMS: Record<string, Claim[]> = {
+  toy: [alignmentRisesWithLambda],
+  'line-draw': [alignmentRisesWithLambda],
+  'seq-mnist': [bpLambdaBeats('BP(λ) reaches a lower test error than n-step SG and truncated BPTT', 'testErrorAtBestVal')],
+  'copy-repeat': [bpLambdaBeats('BP(λ) reaches longer sequences than n-step SG and truncated BPTT', 'maxT')],
+};
 
 function load(folder: string): Summary | null {
-  const p = join(root, folder, 'summary.json');
+  const p = join(folder, 'summary.json');
   if (!existsSync(p)) {
     console.log(`\n_(${folder}: no summary.json yet: the run is unfinished)_\n`);
     return null;
@@ -20,128 +62,91 @@ function load(folder: string): Summary | null {
 
 const f = (v: number, d = 3) => (!Number.isFinite(v) ? '–' : Math.abs(v) >= 1e4 ? v.toExponential(1) : v.toFixed(d));
 const pm = (m: MeanSd | null | undefined, d = 3) => (m ? (m.n > 1 ? `${f(m.mean, d)} ± ${f(m.sd, d)}` : f(m.mean, d)) : '–');
-const totalSeconds = (s: Summary) => s.series.reduce((a, x) => a + x.seconds, 0);
+const value = (v: unknown) => (Array.isArray(v) ? v.join(',') : typeof v === 'object' && v !== null ? JSON.stringify(v) : String(v));
 
-function toySweep(): void {
-  for (const gain of ['1.6', '1']) {
-    for (const mode of ['fixed-rnn', 'plastic']) {
-      const Ts = [10, 30, 60];
-      const sums = Ts.map((T) => load(`toy-g${gain}-${mode}-T${T}`));
-      if (sums.every((s) => s === null)) continue;
-      const first = sums.find((s) => s !== null)!;
-      const c = first.config;
-      console.log(`\n**gain ${gain}, ${mode === 'plastic' ? 'plastic RNN' : 'fixed RNN'}** (H=${c.hidden}, B=${c.batch}, K=${c.pairs}, ${c.batches} batches = ${c.batches / c.batchesPerEpoch} epochs, γ=${c.gamma}, lr cell/readout/synth = ${c.lr.cell}/${c.lr.readout}/${c.lr.synthesiser}, seeds ${c.seeds.join(',')}, ${c.regime}, computation ${c.computation}; folders runs/toy-g${gain}-${mode}-T{10,30,60})\n`);
-      console.log(`| λ | ${Ts.map((T) => `T=${T}: mean over t`).join(' | ')} | ${Ts.map((T) => `T=${T}: whole`).join(' | ')} | ${Ts.map((T) => `T=${T}: loss`).join(' | ')} |`);
-      console.log(`|---|${Ts.map(() => '---').join('|')}|${Ts.map(() => '---').join('|')}|${Ts.map(() => '---').join('|')}|`);
-      for (const g of first.groups) {
-        const cells = sums.map((s) => s?.groups.find((x) => x.group === g.group));
-        console.log(`| ${g.group.replace('bp-lambda λ=', '')} | ${cells.map((x) => pm(x?.alignmentMean)).join(' | ')} | ${cells.map((x) => pm(x?.alignmentWhole)).join(' | ')} | ${cells.map((x) => pm(x?.finalLoss, 4)).join(' | ')} |`);
-      }
-      console.log(`\nWall time (training + evaluation, all 15 runs, on a shared 2-core machine): ${sums.map((s, i) => `T=${Ts[i]}: ${s ? f(totalSeconds(s), 0) + ' s' : 'unfinished'}`).join(', ')}.`);
-    }
-  }
+/** The settings of a run in one line: sizes, length, rates, seeds, the task's options and the methods' settings. */
+function describeConfig(c: RunConfig): string {
+  const epochs = c.batchesPerEpoch === null ? '' : ` = ${c.batches / c.batchesPerEpoch} epochs of ${c.batchesPerEpoch}`;
+  const parts = [
+    `${c.task}, ${c.cell}${c.activation ? ` (${c.activation})` : ''}, H=${c.hidden}, B=${c.batch}, gain ${c.gain}, ${c.batches} batches${epochs}`,
+    `lr cell/readout/synth = ${c.lr.cell}/${c.lr.readout}/${c.lr.synthesiser}, seeds ${c.seeds.join(',')}`,
+    ...Object.entries(c.taskOptions).map(([k, v]) => `${k} ${value(v)}`),
+    ...Object.entries(c.methodSettings).map(([k, v]) => `${k} ${value(v)}`),
+  ];
+  return parts.join(', ');
 }
 
-function groupTable(folder: string): void {
-  const s = load(folder);
-  if (!s) return;
-  const c = s.config;
-  const mnist = s.task === 'seq-mnist';
-  const copy = s.task === 'copy-repeat';
-  console.log(`\n(folder runs/${folder}; ${s.task}, H=${c.hidden}, B=${c.batch}, ${c.batches} batches${mnist ? ` = ${c.batches / c.batchesPerEpoch} epochs of ${c.batchesPerEpoch}` : ''}, γ=${c.gamma}, σ=${c.sgScale},${c.methods.some((m) => m === 'tbptt' || m === 'sg') ? ` n=${c.truncation},` : ''} lr cell/readout/synth = ${c.lr.cell}/${c.lr.readout}/${c.lr.synthesiser}, seeds ${c.seeds.join(',')}${mnist ? `, data ${c.data}, train subset ${c.trainSubset ?? 'all'}, validation subset ${c.valSubset ?? 'all'}, test subset ${c.testSubset ?? 'all'}` : ''}${copy ? `, threshold ${c.threshold} bits` : ''})\n`);
-  const head = ['method', 'computation', 'seeds'];
-  if (mnist) head.push('test error at best-val epoch', 'best val error (epoch)', 'final val loss');
-  else if (copy) head.push('largest T reached (N, R; batch) per seed', 'largest T, mean ± sd', 'final held-out bits');
-  else head.push('final loss');
-  head.push('alignment (mean over t)', 'alignment (whole)', 'seconds per run');
+/** Where the numbers came from: commits, machines, Node versions, wall time. */
+function describeProvenance(s: Summary): string {
+  const distinct = (xs: string[]) => [...new Set(xs)].join(', ');
+  const p = s.provenance;
+  const wall = p.reduce((a, x) => a + x.wallSeconds, 0);
+  return `commit ${distinct(p.map((x) => x.commit.slice(0, 10) + (x.dirty ? ' (uncommitted changes)' : '')))}; ${distinct(p.map((x) => `${x.machine.cpu}, ${x.machine.cores} cores`))}; Node ${distinct(p.map((x) => x.node))}; wall time ${f(wall, 0)} s over ${p.length} invocation${p.length === 1 ? '' : 's'}`;
+}
+
+function table(name: string, s: Summary, missing: string[]): void {
+  const metrics = taskSpec(s.task).report.metrics;
+  console.log(`\n(${name}; ${describeConfig(s.config)}; ${describeProvenance(s)})\n`);
+  const head = ['method', 'computation', 'seeds', ...metrics.map((m) => m.label), 'final loss', 'alignment (mean over t)', 'alignment (whole)', 'seconds per run'];
   console.log(`| ${head.join(' | ')} |`);
   console.log(`|${head.map(() => '---').join('|')}|`);
   for (const g of s.groups) {
     const ss = s.series.filter((x) => x.group === g.group);
-    const desc: Record<string, string> = { bptt: 'backprop through the whole sequence', tbptt: `backprop in windows of ${c.truncation}`, sg: `backprop in windows of ${c.truncation} + synthetic gradient at window ends` };
-    const row = [g.group, desc[ss[0].method] ?? ss[0].computation.replace(/; equals .*\)$/, ')'), String(ss.length)];
-    if (mnist) {
-      row.push(pm(g.testErrorAtBestVal), ss.map((x) => `${f(x.best!.valError)} (${x.best!.epoch})`).join(', '), pm(g.finalLoss, 4));
-    } else if (copy) {
-      row.push(ss.map((x) => `${x.reached!.T} (${x.reached!.N}, ${x.reached!.R}; ${x.reached!.batch})`).join(', '), pm(g.maxT, 1), ss.map((x) => f(x.finalLoss / ((x.reached!.R * x.reached!.N + 1) * 9) / Math.LN2)).join(', '));
-    } else row.push(pm(g.finalLoss, 4));
-    row.push(pm(g.alignmentMean), pm(g.alignmentWhole), pm(g.seconds, 0));
+    const row = [g.group, ss[0].computation, String(ss.length), ...metrics.map((m) => pm(g.metrics[m.key], m.digits)), pm(g.finalLoss, 4), pm(g.alignmentMean), pm(g.alignmentWhole), pm(g.seconds, 0)];
     console.log(`| ${row.join(' | ')} |`);
   }
-  const div = s.series.filter((x) => x.diverged);
-  for (const d of div) console.log(`\n${d.series} diverged at batch ${d.diverged!.batch}: ${d.diverged!.quantity}.`);
+  for (const d of s.series.filter((x) => x.diverged)) console.log(`\n${d.series} diverged at batch ${d.diverged!.batch}: ${d.diverged!.quantity}.`);
+  if (missing.length) console.log(`\nNot in these folders (yet): ${missing.join(', ')}.`);
+  verdicts(s);
 }
 
-/** seq-mnist over the seed folders: test error at the best-validation epoch per seed, mean ± sd. */
-function mnistSeeds(): void {
-  const folders = ['mnist-baselines', 'mnist-baselines-s2', 'mnist-baselines-s3', 'mnist-bplambda', 'mnist-bplambda-s2', 'mnist-bplambda-s3'];
-  const rows = new Map<string, { seed: number; testError: number; epoch: number }[]>();
-  const found: string[] = [];
-  for (const folder of folders) {
-    if (!existsSync(join(root, folder, 'summary.json'))) continue;
-    found.push(folder);
-    const s = JSON.parse(readFileSync(join(root, folder, 'summary.json'), 'utf8')) as Summary;
-    for (const x of s.series) {
-      if (!rows.has(x.group)) rows.set(x.group, []);
-      rows.get(x.group)!.push({ seed: x.seed, testError: x.best!.testError, epoch: x.best!.epoch });
+/** The verdict rule (src/experiments/verdict.ts) on each pair of groups that tests a claim of the paper. */
+function verdicts(s: Summary): void {
+  const rows: string[][] = [];
+  for (const claim of CLAIMS[s.task] ?? []) {
+    const task = taskSpec(s.task).report.metrics.find((m) => m.key === claim.metric);
+    const better = task ? task.better : 'higher';
+    const of = (g: GroupSummary) => (task ? g.metrics[claim.metric] : g.alignmentMean);
+    for (const [a, b] of claim.pairs(s.groups)) {
+      const ma = of(a);
+      const mb = of(b);
+      if (!ma || !mb) continue;
+      rows.push([claim.text, `${a.group} vs ${b.group}`, `${pm(ma, task?.digits)} vs ${pm(mb, task?.digits)}`, f(Math.max(ma.sd, mb.sd), task?.digits), `**${verdict(ma, mb, better)}**`]);
     }
   }
-  console.log(`\n(folders ${found.map((f) => 'runs/' + f).join(', ')})\n`);
-  console.log('| method | test error at best-val epoch, per seed (epoch) | mean ± sd |');
-  console.log('|---|---|---|');
-  for (const [g, xs] of rows) {
-    const m = xs.map((x) => x.testError);
-    const mean = m.reduce((a, v) => a + v, 0) / m.length;
-    const sd = m.length > 1 ? Math.sqrt(m.reduce((a, v) => a + (v - mean) ** 2, 0) / (m.length - 1)) : 0;
-    console.log(`| ${g} | ${xs.map((x) => `seed ${x.seed}: ${f(x.testError)} (${x.epoch})`).join(', ')} | ${m.length > 1 ? `${f(mean)} ± ${f(sd)}` : f(mean)} |`);
-  }
-}
-if (process.argv[3] === 'mnist-seeds') mnistSeeds();
-
-const section = process.argv[3] === 'figures' ? 'none' : process.argv[3];
-if (!section || section === 'toy') toySweep();
-for (const folder of ['toy-g1.6-fixed-K8-T30', 'toy-g1.6-plastic-lr1e-4-T30', 'toy-online-T20', 'mnist-baselines', 'mnist-bplambda', 'mnist-full-baselines', 'mnist-full-bplambda', 'mnist-online-H12', 'mnist-perseq-H12', 'copy-repeat', 'copy-repeat-synthlr1e-3']) {
-  if (!section || section === folder) {
-    console.log(`\n#### ${folder}`);
-    groupTable(folder);
-  }
+  if (!rows.length) return;
+  console.log('\n| claim | claimed better vs worse | means ± sd | larger sd | verdict |');
+  console.log('|---|---|---|---|---|');
+  for (const r of rows) console.log(`| ${r.join(' | ')} |`);
 }
 
-/** With a third argument `figures`: docs/figures/toy-alignment-vs-lambda-*.svg and copies of the runs' own plots. */
-if (process.argv[3] === 'figures') {
-  const { copyFileSync, mkdirSync, writeFileSync } = await import('node:fs');
-  const { lineChart } = await import('../src/experiments/svg.ts');
+/** docs/figures/FOLDER-*.svg: the folder's plots, and its alignment against λ where it sweeps λ. */
+function copyFigures(folder: string, s: Summary): void {
   const dir = 'docs/figures';
   mkdirSync(dir, { recursive: true });
-  for (const gain of ['1.6', '1']) {
-    for (const mode of ['fixed-rnn', 'plastic']) {
-      const series = [10, 30, 60].flatMap((T) => {
-        const s = load(`toy-g${gain}-${mode}-T${T}`);
-        return s ? [{ name: `T=${T}`, points: s.groups.map((g) => [Number(g.group.replace('bp-lambda λ=', '')), g.alignmentMean!.mean] as [number, number]) }] : [];
-      });
-      if (!series.length) continue;
-      const file = `toy-alignment-vs-lambda-gain${gain}-${mode}.svg`;
-      writeFileSync(join(dir, file), lineChart({ title: `toy, gain ${gain}, ${mode === 'plastic' ? 'plastic' : 'fixed'} RNN: alignment after 3 epochs (mean of 3 seeds)`, xLabel: 'λ', yLabel: 'cosine, mean over t < T', series, yMin: -0.2, yMax: 1 }));
-      console.log(`wrote ${join(dir, file)}`);
-    }
+  const name = basename(folder);
+  for (const plot of s.plots) {
+    copyFileSync(join(folder, plot), join(dir, `${name}-${plot}`));
+    console.log(`copied ${join(folder, plot)} → ${join(dir, `${name}-${plot}`)}`);
   }
-  const copies: [string, string][] = [
-    ['demo/alignment.svg', 'demo-alignment.svg'],
-    ['demo/alignment-t.svg', 'demo-alignment-t.svg'],
-    ['toy-g1.6-fixed-rnn-T30/alignment-t.svg', 'toy-gain1.6-fixed-T30-alignment-t.svg'],
-    ['toy-g1.6-fixed-rnn-T30/alignment.svg', 'toy-gain1.6-fixed-T30-alignment.svg'],
-    ['toy-online-T20/alignment.svg', 'toy-online-T20-alignment.svg'],
-    ['mnist-baselines/error.svg', 'seq-mnist-baselines-error.svg'],
-    ['mnist-bplambda/error.svg', 'seq-mnist-bplambda-error.svg'],
-    ['mnist-bplambda/alignment.svg', 'seq-mnist-bplambda-alignment.svg'],
-    ['copy-repeat/curriculum.svg', 'copy-repeat-curriculum.svg'],
-    ['copy-repeat-synthlr1e-3/curriculum.svg', 'copy-repeat-synthlr1e-3-curriculum.svg'],
-    ['mnist-online-H12/error.svg', 'seq-mnist-online-H12-error.svg'],
-  ];
-  for (const [from, to] of copies) {
-    if (existsSync(join(root, from))) {
-      copyFileSync(join(root, from), join(dir, to));
-      console.log(`copied ${from} → ${join(dir, to)}`);
-    } else console.log(`missing ${from}`);
-  }
+  const points = byLambda(s.groups).flatMap((g) => (g.alignmentMean ? [[g.lambda!, g.alignmentMean.mean] as [number, number]] : []));
+  if (points.length < 2) return;
+  const file = join(dir, `${name}-alignment-vs-lambda.svg`);
+  writeFileSync(file, lineChart({ title: `${name}: alignment after ${s.config.batches} batches (mean of ${s.config.seeds.length} seeds)`, xLabel: 'λ', yLabel: 'cosine, mean over t < T', series: [{ name, points }], yMin: -0.2, yMax: 1 }));
+  console.log(`wrote ${file}`);
+}
+
+// one table per sweep: folders with the same settings are parts of one sweep
+const sweeps = new Map<string, { name: string; summary: Summary }[]>();
+for (const folder of folders) {
+  const s = load(folder);
+  if (!s) continue;
+  const key = JSON.stringify(s.config);
+  sweeps.set(key, [...(sweeps.get(key) ?? []), { name: folder, summary: s }]);
+  if (figures) copyFigures(folder, s);
+}
+for (const parts of sweeps.values()) {
+  const { summary, missing } = mergeSummaries(parts);
+  console.log(`\n#### ${parts.map((p) => basename(p.name)).join(' + ')}`);
+  table(parts.map((p) => p.name).join(' + '), summary, missing);
 }

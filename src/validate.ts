@@ -1,7 +1,10 @@
 /**
- * Argument checks shared by every public entry point. Each error names the argument,
- * what was expected and what was received.
+ * Argument checks shared by every public entry point, `check(value, name, …)`: each error
+ * names the argument (`name` carries its context, e.g. "toy: K"), what was expected and what
+ * was received.
  */
+
+/** A short, readable rendering of any received value for an error message. */
 export function describe(v: unknown): string {
   if (typeof v === 'number') return String(v);
   if (typeof v === 'string') return JSON.stringify(v);
@@ -11,6 +14,11 @@ export function describe(v: unknown): string {
   if (ArrayBuffer.isView(v)) return `${v.constructor.name} of length ${(v as unknown as ArrayLike<number>).length}`;
   if (typeof v === 'object') return `an object with keys [${Object.keys(v as object).join(', ')}]`;
   return typeof v;
+}
+
+/** Throws `${name}: expected ${expected}, received ${describe(v)}`. */
+export function fail(name: string, expected: string, v: unknown): never {
+  throw new Error(`${name}: expected ${expected}, received ${describe(v)}`);
 }
 
 export function checkInt(v: unknown, name: string, min: number, max = Number.MAX_SAFE_INTEGER): number {
@@ -58,11 +66,15 @@ export function checkOptions(opts: unknown, known: readonly string[], name: stri
   }
 }
 
-/** A typed array of exactly `length` finite values. */
-export function checkArray(v: unknown, length: number, name: string): void {
-  if (!(v instanceof Float64Array || v instanceof Float32Array)) throw new Error(`${name}: expected a Float64Array or Float32Array of length ${length}, received ${describe(v)}`);
-  if (v.length !== length) throw new Error(`${name}: expected length ${length}, received length ${v.length}`);
-  for (let i = 0; i < v.length; i++) {
-    if (!Number.isFinite(v[i])) throw new Error(`${name}: expected finite values, received ${v[i]} at index ${i}`);
-  }
+/** A plain object (an options bag). */
+export function checkObject(v: unknown, name: string): Record<string, unknown> {
+  if (typeof v !== 'object' || v === null || Array.isArray(v)) fail(name, 'an object', v);
+  return v as Record<string, unknown>;
+}
+
+/** An `Rng`-like generator (has `next` and `int`). */
+export function checkRng<R extends { next(): number; int(n: number): number }>(v: R, name: string): R {
+  const c = v as unknown as { next?: unknown; int?: unknown } | null;
+  if (typeof c !== 'object' || c === null || typeof c.next !== 'function' || typeof c.int !== 'function') fail(name, 'an Rng', v);
+  return v;
 }

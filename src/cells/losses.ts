@@ -63,12 +63,3 @@ export function lossStep(kind: LossKind, yhat: Arr, y: Arr, batch: number, O: nu
   return total;
 }
 
-/** Index of the largest entry of each row (predicted class). */
-export function argmaxRows(a: Arr, batch: number, O: number, out: Int32Array): Int32Array {
-  for (let r = 0; r < batch; r++) {
-    let best = 0;
-    for (let o = 1; o < O; o++) if (a[r * O + o] > a[r * O + best]) best = o;
-    out[r] = best;
-  }
-  return out;
-}

@@ -1,44 +1,41 @@
 /**
- * Checkpoints of a run folder (DIR/checkpoint.json), written atomically (temporary file, fsync,
- * rename): the settings, the sweep position, the model, the optimizer's state, the training
- * source's position (random generator, curriculum, epoch), the log offset and the running
- * training-loss sums, i.e. everything needed for a resumed run to produce the same numbers as an
- * uninterrupted one.
+ * The checkpoint of one sweep entry (DIR/entries/…/checkpoint.json), written atomically
+ * (temporary file, fsync, rename): the run's settings, which entry, how far (`batch`), the
+ * model, the optimizer's state, the training source's position (random generator, curriculum,
+ * epoch), the log offset and the running training-loss sums, i.e. everything needed for a
+ * resumed entry to produce the same numbers as an uninterrupted one. A finished entry keeps a
+ * checkpoint at batch = config.batches without model, optimizer or source.
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { toJsonText, writeFileAtomicSync } from '../io/atomic.ts';
 import type { ModelJson } from '../io/model-json.ts';
 import type { RunConfig } from './config.ts';
-import type { SourceState } from './tasks.ts';
-import { validateCheckpoint, type RUN_BACKENDS } from './checkpoint-schema.ts';
+import { validateCheckpoint } from './checkpoint-schema.ts';
 
 export const CHECKPOINT_FORMAT = 'bp-lambda-run-checkpoint';
-/** 2: Adam's state per parameter group (per-group step counts), run options, trainLoss weighted by examples. */
-export const CHECKPOINT_VERSION = 2;
-export const CHECKPOINT_FILE = 'checkpoint.json';
-
-/** Options that change only speed or output: they may be given anew at resume, and persist. */
-export interface CheckpointRunOptions {
-  checkpointEvery: number;
-  backend: (typeof RUN_BACKENDS)[number];
-  quiet: boolean;
-}
+/**
+ * 2: Adam's state per parameter group (per-group step counts), run options, trainLoss weighted
+ * by examples. 3: one checkpoint per sweep entry, in the entry's folder; the config as the task
+ * and method specs define it (taskOptions, methodSettings), the source state as its task
+ * defines it; the run options in the folder's run.json.
+ */
+export const CHECKPOINT_VERSION = 3;
+const CHECKPOINT_FILE = 'checkpoint.json';
 
 export interface Checkpoint {
   format: typeof CHECKPOINT_FORMAT;
   version: number;
   config: RunConfig;
-  /** the speed and output options last used (`--checkpoint-every`, `--backend`, `--quiet`) */
-  runOptions: CheckpointRunOptions;
-  /** sweep entry in progress (entries before it are complete); equal to the entry count when all are done */
+  /** the sweep entry (0-based) */
   entry: number;
-  /** batches of that entry completed */
+  /** batches completed (config.batches: the entry is finished) */
   batch: number;
   model: ModelJson | null;
   optimizer: unknown;
-  source: SourceState | null;
-  /** bytes of log.jsonl that belong to the checkpointed state */
+  /** the training source's position, as its task saves it */
+  source: unknown;
+  /** bytes of the entry's log.jsonl that belong to the checkpointed state */
   logOffset: number;
   /** training-loss sum (weighted by examples) and example count since the last evaluation (for the next log line) */
   trainLoss: { sum: number; count: number };
@@ -60,12 +57,11 @@ export function saveCheckpoint(dir: string, cp: Checkpoint): void {
   writeFileAtomicSync(checkpointPath(dir), text);
 }
 
-/** Reads and checks DIR/checkpoint.json in full; every failure names the file and what is wrong. */
-export function loadCheckpoint(dir: string): Checkpoint {
+/** Reads and checks DIR/checkpoint.json in full, or null when there is none; every failure names the file and what is wrong. */
+export function loadCheckpoint(dir: string): Checkpoint | null {
   const path = checkpointPath(dir);
-  if (!existsSync(dir)) throw new Error(`--resume ${dir}: no such folder`);
-  if (!existsSync(path)) throw new Error(`--resume ${dir}: no checkpoint there (expected ${path}; a run writes one with --out DIR and --checkpoint-every N)`);
-  const where = `--resume ${dir}: corrupt checkpoint ${path}`;
+  if (!existsSync(path)) return null;
+  const where = `corrupt checkpoint ${path}`;
   let raw: unknown;
   try {
     raw = JSON.parse(readFileSync(path, 'utf8'));

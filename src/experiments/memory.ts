@@ -2,16 +2,16 @@
  * A lower bound on the memory a run needs, checked before anything is allocated or written, so
  * sizes that cannot fit (`--hidden 1000000`, `--batch 1000000000`) fail at once with the number
  * instead of after minutes of swapping. Counted (float64): the model with its gradients and
- * Adam's moments, one training batch and the held-out batch, and the learner's largest
- * buffers (BP(λ)'s two eligibility traces B·n²(n+1) each, or the offline methods' stored
- * trajectory of about 3n + 2·O values per example and step).
+ * Adam's moments, one training batch and the held-out batch, and the largest buffers of each
+ * method run (MethodSpec.memory: BP(λ)'s traces, RTRL's influence matrices, the offline
+ * methods' stored trajectory).
  */
 import { totalmem } from 'node:os';
-import { traceSize } from '../kernels/trace.ts';
 import { formatBytes } from '../memory.ts';
-import { COPY_REPEAT_INPUT_SIZE, COPY_REPEAT_OUTPUT_SIZE, copyRepeatLength } from '../tasks/copy-repeat.ts';
-import { MNIST_CLASSES, MNIST_COLS, MNIST_ROWS } from '../tasks/seq-mnist.ts';
-import { isToy, type RunConfig } from './config.ts';
+import type { RunConfig } from './config.ts';
+import { cellDefinition } from '../cells/registry.ts';
+import { methodSpec } from './methods/index.ts';
+import { taskSpec } from './tasks/index.ts';
 
 export interface MemoryEstimate {
   bytes: number;
@@ -19,22 +19,24 @@ export interface MemoryEstimate {
   parts: string[];
 }
 
-export function estimateRunMemory(config: RunConfig): MemoryEstimate {
+function estimateRunMemory(config: RunConfig): MemoryEstimate {
+  const { inputSize: I, outputSize: O, steps: T } = taskSpec(config.task).sizes(config.taskOptions);
   const H = config.hidden;
-  const toy = isToy(config.task);
-  const lstm = !toy;
-  const [I, O, T] = toy ? [10, 2, config.steps] : config.task === 'seq-mnist' ? [MNIST_COLS, MNIST_CLASSES, MNIST_ROWS] : [COPY_REPEAT_INPUT_SIZE, COPY_REPEAT_OUTPUT_SIZE, copyRepeatLength(1, 1)];
-  const n = lstm ? 2 * H : H;
-  const gates = lstm ? 4 * H : H;
-  const params = gates * (I + H + 1) + O * (H + 1) + n * (n + 1);
   const B = config.batch;
-  const traces = config.methods.includes('bp-lambda') && config.computation === 'traces' ? 2 * B * traceSize(n) : 0;
-  const offline = config.methods.some((m) => m !== 'bp-lambda') || config.computation === 'backward' ? T * B * (3 * n + 2 * O) : 0;
+  // the model's sizes from the cell's definition, without building it (a model too large to allocate must still be reported)
+  const cell = cellDefinition(config.cell);
+  const cellParams = Object.values(cell.paramShapes(I, H)).reduce((a, s) => a + s.reduce((p, d) => p * d, 1), 0);
+  const n = cell.stateSize(H);
+  const params = cellParams + O * (H + 1) + n * (n + 1);
+  const sizes = { B, n, T, O, cellParams };
+  const largest = new Map<string, number>();
+  for (const m of config.methods) {
+    for (const [what, values] of methodSpec(m).memory(sizes, config.methodSettings)) largest.set(what, Math.max(largest.get(what) ?? 0, values));
+  }
   const parts: [string, number][] = [
     ['model, gradients and Adam moments', 5 * params],
     ['training and held-out batches', T * (B + config.evalBatch) * (I + O) + T * config.evalBatch * 3 * n],
-    ['eligibility traces', traces],
-    ['stored trajectories', offline],
+    ...largest,
   ];
   const bytes = 8 * parts.reduce((a, [, v]) => a + v, 0);
   return {
@@ -46,13 +48,14 @@ export function estimateRunMemory(config: RunConfig): MemoryEstimate {
   };
 }
 
-/** Throws when the estimate exceeds this machine's memory, giving both numbers. */
-export function checkRunMemory(config: RunConfig, available = totalmem()): void {
+/** Throws when the estimate, times the runs trained at once, exceeds this machine's memory, giving the numbers. */
+export function checkRunMemory(config: RunConfig, atOnce = 1, available = totalmem()): void {
   const { bytes, parts } = estimateRunMemory(config);
-  if (bytes > available) {
+  if (bytes * atOnce > available) {
+    const jobs = atOnce > 1 ? ` per run, ${atOnce} runs at once` : '';
     throw new Error(
-      `run: these sizes need at least ${formatBytes(bytes)} of memory (${parts.join(', ')}; hidden ${config.hidden}, batch ${config.batch}), ` +
-        `more than this machine's ${formatBytes(available)}: reduce --hidden or --batch`,
+      `run: these sizes need at least ${formatBytes(bytes)} of memory${jobs} (${parts.join(', ')}; hidden ${config.hidden}, batch ${config.batch}), ` +
+        `more than this machine's ${formatBytes(available)}: reduce --hidden or --batch${atOnce > 1 ? ', or --jobs' : ''}`,
     );
   }
 }

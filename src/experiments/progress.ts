@@ -6,7 +6,7 @@
  * not), and `clear()` erases the live line before such a line. The stream and the clock can be
  * injected (tests); the defaults are process.stderr and performance.now().
  */
-import { checkInteger, fail } from '../tasks/check.ts';
+import { checkInt, fail } from '../validate.ts';
 
 /** The part of a writable stream the progress line uses. */
 export interface ProgressStream {
@@ -77,17 +77,17 @@ function defaultStream(): ProgressStream | undefined {
 
 /** Creates a progress display; a no-op unless the stream is a TTY. */
 export function createProgress(options: ProgressOptions): Progress {
-  if (typeof options !== 'object' || options === null) fail(CONTEXT, 'options', 'an object', options);
+  if (typeof options !== 'object' || options === null) fail(`${CONTEXT}: options`, 'an object', options);
   const { total, initial = 0, label, stream = defaultStream(), now = () => performance.now(), minIntervalMs = 100 } = options;
-  checkInteger(CONTEXT, 'total', total, 1);
-  checkInteger(CONTEXT, 'initial', initial, 0);
-  if (initial > total) fail(CONTEXT, 'initial', `an integer ≤ total (${total})`, initial);
-  if (typeof label !== 'string') fail(CONTEXT, 'label', 'a string', label);
+  checkInt(total, `${CONTEXT}: total`, 1);
+  checkInt(initial, `${CONTEXT}: initial`, 0);
+  if (initial > total) fail(`${CONTEXT}: initial`, `an integer ≤ total (${total})`, initial);
+  if (typeof label !== 'string') fail(`${CONTEXT}: label`, 'a string', label);
   if (stream !== undefined && (typeof stream !== 'object' || stream === null || typeof stream.write !== 'function')) {
-    fail(CONTEXT, 'stream', 'a writable stream (an object with write)', stream);
+    fail(`${CONTEXT}: stream`, 'a writable stream (an object with write)', stream);
   }
-  if (typeof now !== 'function') fail(CONTEXT, 'now', 'a function returning milliseconds', now);
-  if (typeof minIntervalMs !== 'number' || !(minIntervalMs >= 0)) fail(CONTEXT, 'minIntervalMs', 'a number ≥ 0', minIntervalMs);
+  if (typeof now !== 'function') fail(`${CONTEXT}: now`, 'a function returning milliseconds', now);
+  if (typeof minIntervalMs !== 'number' || !(minIntervalMs >= 0)) fail(`${CONTEXT}: minIntervalMs`, 'a number ≥ 0', minIntervalMs);
 
   const active = stream !== undefined && stream.isTTY === true;
   const start = now();
@@ -110,8 +110,8 @@ export function createProgress(options: ProgressOptions): Progress {
   return {
     tick(n = 1, extra?: string) {
       if (finished) throw new Error(`${CONTEXT}: tick: expected a call before done(), received one after it`);
-      checkInteger(CONTEXT, 'n', n, 0);
-      if (extra !== undefined && typeof extra !== 'string') fail(CONTEXT, 'extra', 'a string', extra);
+      checkInt(n, `${CONTEXT}: n`, 0);
+      if (extra !== undefined && typeof extra !== 'string') fail(`${CONTEXT}: extra`, 'a string', extra);
       count += n;
       if (extra !== undefined) lastExtra = extra;
       if (count >= total || now() - lastDraw >= minIntervalMs) draw();

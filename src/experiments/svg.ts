@@ -4,7 +4,7 @@
  * non-finite points (and |values| > 1e300, and y ≤ 0 on a log axis) drawn as gaps. Browser-safe; writing
  * the file is the caller's job (see io/atomic.ts).
  */
-import { checkInteger, checkObject, fail } from '../tasks/check.ts';
+import { checkInt, checkObject, fail } from '../validate.ts';
 
 export interface ChartSeries {
   readonly name: string;
@@ -29,7 +29,7 @@ export interface LineChartOptions {
 }
 
 /** Ten distinguishable colours (Tableau 10), cycled over the series. */
-export const SERIES_COLOURS: readonly string[] = [
+const SERIES_COLOURS: readonly string[] = [
   '#4e79a7', '#f28e2b', '#e15759', '#76b7b2', '#59a14f', '#edc948', '#b07aa1', '#ff9da7', '#9c755f', '#bab0ac',
 ];
 
@@ -112,32 +112,32 @@ function logAxis(dataLo: number, dataHi: number, fixedLo?: number, fixedHi?: num
 }
 
 function checkOptions(options: LineChartOptions): void {
-  checkObject(CONTEXT, 'options', options);
+  checkObject(options, `${CONTEXT}: options`);
   for (const key of ['title', 'xLabel', 'yLabel'] as const) {
-    if (typeof options[key] !== 'string') fail(CONTEXT, key, 'a string', options[key]);
+    if (typeof options[key] !== 'string') fail(`${CONTEXT}: ${key}`, 'a string', options[key]);
   }
-  if (!Array.isArray(options.series)) fail(CONTEXT, 'series', 'an array', options.series);
+  if (!Array.isArray(options.series)) fail(`${CONTEXT}: series`, 'an array', options.series);
   options.series.forEach((s, i) => {
-    checkObject(CONTEXT, `series[${i}]`, s);
-    if (typeof s.name !== 'string') fail(CONTEXT, `series[${i}].name`, 'a string', s.name);
+    checkObject(s, `${CONTEXT}: series[${i}]`);
+    if (typeof s.name !== 'string') fail(`${CONTEXT}: series[${i}].name`, 'a string', s.name);
     const points: unknown = s.points;
-    if (!Array.isArray(points)) fail(CONTEXT, `series[${i}].points`, 'an array of [x, y] pairs', points);
+    if (!Array.isArray(points)) fail(`${CONTEXT}: series[${i}].points`, 'an array of [x, y] pairs', points);
     points.forEach((p: unknown, j: number) => {
       if (!Array.isArray(p) || p.length !== 2 || typeof p[0] !== 'number' || typeof p[1] !== 'number') {
-        fail(CONTEXT, `series[${i}].points[${j}]`, 'an [x, y] pair of numbers', p);
+        fail(`${CONTEXT}: series[${i}].points[${j}]`, 'an [x, y] pair of numbers', p);
       }
     });
   });
-  if (options.width !== undefined) checkInteger(CONTEXT, 'width', options.width, 240, 10000);
-  if (options.height !== undefined) checkInteger(CONTEXT, 'height', options.height, 160, 10000);
+  if (options.width !== undefined) checkInt(options.width, `${CONTEXT}: width`, 240, 10000);
+  if (options.height !== undefined) checkInt(options.height, `${CONTEXT}: height`, 160, 10000);
   for (const key of ['yMin', 'yMax'] as const) {
     const value = options[key];
     if (value === undefined) continue;
-    if (typeof value !== 'number' || !Number.isFinite(value)) fail(CONTEXT, key, 'a finite number', value);
-    if (options.logY && value <= 0) fail(CONTEXT, key, 'a number > 0 (log axis)', value);
+    if (typeof value !== 'number' || !Number.isFinite(value)) fail(`${CONTEXT}: ${key}`, 'a finite number', value);
+    if (options.logY && value <= 0) fail(`${CONTEXT}: ${key}`, 'a number > 0 (log axis)', value);
   }
   if (options.yMin !== undefined && options.yMax !== undefined && !(options.yMin < options.yMax)) {
-    fail(CONTEXT, 'yMax', `a number > yMin (${options.yMin})`, options.yMax);
+    fail(`${CONTEXT}: yMax`, `a number > yMin (${options.yMin})`, options.yMax);
   }
 }
 

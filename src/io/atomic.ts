@@ -5,7 +5,7 @@
  * temporary file.
  */
 import { randomBytes } from 'node:crypto';
-import { closeSync, fsyncSync, mkdirSync, openSync, readdirSync, renameSync, rmSync, writeSync } from 'node:fs';
+import { closeSync, fsyncSync, mkdirSync, openSync, readdirSync, readFileSync, renameSync, rmSync, writeSync } from 'node:fs';
 import { mkdir, open, rename, rm } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 
@@ -32,13 +32,28 @@ export function tempPathFor(path: string): string {
 
 const TEMP_NAME = /^\.(.+)\.(\d+)\.[0-9a-f]{12}\.tmp$/;
 
-/** Whether a process with this PID runs on this machine (EPERM: it exists, owned by another user). */
+/**
+ * Whether a process with this PID runs on this machine (EPERM: it exists, owned by another
+ * user). A process that has exited but is not yet reaped by its parent (a zombie, state Z in
+ * Linux's /proc/PID/stat: a killed run's child processes, until init collects them) does not.
+ */
 export function isProcessAlive(pid: number): boolean {
   try {
     process.kill(pid, 0);
-    return true;
   } catch (e) {
     return (e as NodeJS.ErrnoException).code === 'EPERM';
+  }
+  return !isZombie(pid);
+}
+
+function isZombie(pid: number): boolean {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    // "pid (comm) state …": the command may itself hold parentheses
+    const state = stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3);
+    return state === 'Z' || state === 'X';
+  } catch {
+    return false; // no /proc (not Linux), or the process just went
   }
 }
 

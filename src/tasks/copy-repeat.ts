@@ -12,18 +12,18 @@
  */
 import type { Rng } from '../rng.ts';
 import type { SeqBatch } from '../data/batch.ts';
-import { alloc, type Arr, type DType } from '../tensor/dtype.ts';
-import { checkDTypeArg, checkInteger, checkObject, checkPositive, checkRng, fail } from './check.ts';
+import { alloc, checkDType, type Arr, type DType } from '../tensor/dtype.ts';
+import { checkInt, checkObject, checkPositive, checkRng, fail } from '../validate.ts';
 
-export const COPY_REPEAT_BITS = 8;
+const COPY_REPEAT_BITS = 8;
 export const COPY_REPEAT_INPUT_SIZE = COPY_REPEAT_BITS + 2;
 export const COPY_REPEAT_OUTPUT_SIZE = COPY_REPEAT_BITS + 1;
 /** Input channel of the start flag. */
-export const START_CHANNEL = COPY_REPEAT_BITS;
+const START_CHANNEL = COPY_REPEAT_BITS;
 /** Input channel carrying R/10. */
-export const REPEAT_CHANNEL = COPY_REPEAT_BITS + 1;
+const REPEAT_CHANNEL = COPY_REPEAT_BITS + 1;
 /** Output channel of the end flag. */
-export const END_CHANNEL = COPY_REPEAT_BITS;
+const END_CHANNEL = COPY_REPEAT_BITS;
 /** Default curriculum threshold, in bits per output entry. */
 export const DEFAULT_CURRICULUM_THRESHOLD = 0.15;
 
@@ -38,17 +38,17 @@ const CONTEXT = 'copy-repeat';
 
 /** Sequence length of a copy-repeat example: T = (R+1)·N + 3. */
 export function copyRepeatLength(N: number, R: number): number {
-  checkInteger(CONTEXT, 'N', N, 1);
-  checkInteger(CONTEXT, 'R', R, 1);
+  checkInt(N, `${CONTEXT}: N`, 1);
+  checkInt(R, `${CONTEXT}: R`, 1);
   return (R + 1) * N + 3;
 }
 
 /** Draws B copy-repeat examples with pattern length N and R repeats (uniform random bits). */
 export function copyRepeatBatch(rng: Rng, B: number, N: number, R: number, dtype: DType = 'float64'): CopyRepeatBatch {
-  checkRng(CONTEXT, 'rng', rng);
-  checkInteger(CONTEXT, 'B', B, 1);
+  checkRng(rng, `${CONTEXT}: rng`);
+  checkInt(B, `${CONTEXT}: B`, 1);
   const T = copyRepeatLength(N, R);
-  checkDTypeArg(CONTEXT, 'dtype', dtype);
+  checkDType(dtype, `${CONTEXT}: dtype`);
   const I = COPY_REPEAT_INPUT_SIZE;
   const O = COPY_REPEAT_OUTPUT_SIZE;
   const bits = COPY_REPEAT_BITS;
@@ -78,7 +78,7 @@ export function copyRepeatBatch(rng: Rng, B: number, N: number, R: number, dtype
 /** Converts a mean BCE in nats to bits per output entry: BCE / ln 2. */
 export function bitsPerOutput(bceNatsMean: number): number {
   if (typeof bceNatsMean !== 'number' || Number.isNaN(bceNatsMean) || bceNatsMean < 0) {
-    fail(CONTEXT, 'bceNatsMean', 'a number ≥ 0', bceNatsMean);
+    fail(`${CONTEXT}: bceNatsMean`, 'a number ≥ 0', bceNatsMean);
   }
   return bceNatsMean / Math.LN2;
 }
@@ -114,8 +114,8 @@ export class Curriculum {
   private readonly log: CurriculumAdvance[] = [];
 
   constructor(options: { threshold?: number } = {}) {
-    checkObject('curriculum', 'options', options);
-    this.threshold = checkPositive('curriculum', 'threshold', options.threshold ?? DEFAULT_CURRICULUM_THRESHOLD);
+    checkObject(options, 'curriculum: options');
+    this.threshold = checkPositive(options.threshold ?? DEFAULT_CURRICULUM_THRESHOLD, 'curriculum: threshold');
   }
 
   /** Current pattern length. */
@@ -141,9 +141,9 @@ export class Curriculum {
   /** Records batch `batchIndex`'s mean loss in bits; advances when it is below the threshold. Returns whether it advanced. */
   observe(batchIndex: number, meanLossBits: number): boolean {
     const last = this.log[this.log.length - 1];
-    checkInteger('curriculum', 'batchIndex', batchIndex, last ? last.batch + 1 : 0);
+    checkInt(batchIndex, 'curriculum: batchIndex', last ? last.batch + 1 : 0);
     if (typeof meanLossBits !== 'number' || Number.isNaN(meanLossBits) || meanLossBits < 0) {
-      fail('curriculum', 'meanLossBits', 'a number ≥ 0', meanLossBits);
+      fail('curriculum: meanLossBits', 'a number ≥ 0', meanLossBits);
     }
     if (!(meanLossBits < this.threshold)) return false;
     this.level = nextLevel(this.level.N, this.level.R);
@@ -159,26 +159,26 @@ export class Curriculum {
   /** Restores a curriculum from `getState()`; checks that the advances replay the rule from (1, 1) to (N, R). */
   static fromState(state: CurriculumState): Curriculum {
     const context = 'curriculum state';
-    checkObject(context, 'state', state);
-    const curriculum = new Curriculum({ threshold: checkPositive(context, 'threshold', state.threshold) });
-    checkInteger(context, 'N', state.N, 1);
-    checkInteger(context, 'R', state.R, 1, state.N);
-    if (!Array.isArray(state.advances)) fail(context, 'advances', 'an array', state.advances);
+    checkObject(state, `${context}: state`);
+    const curriculum = new Curriculum({ threshold: checkPositive(state.threshold, `${context}: threshold`) });
+    checkInt(state.N, `${context}: N`, 1);
+    checkInt(state.R, `${context}: R`, 1, state.N);
+    if (!Array.isArray(state.advances)) fail(`${context}: advances`, 'an array', state.advances);
     let level = { N: 1, R: 1 };
     let previousBatch = -1;
     state.advances.forEach((advance, i) => {
       const name = `advances[${i}]`;
-      checkObject(context, name, advance);
-      checkInteger(context, `${name}.batch`, advance.batch, previousBatch + 1);
+      checkObject(advance, `${context}: ${name}`);
+      checkInt(advance.batch, `${context}: ${name}.batch`, previousBatch + 1);
       level = nextLevel(level.N, level.R);
       const T = (level.R + 1) * level.N + 3;
       if (advance.N !== level.N || advance.R !== level.R || advance.T !== T) {
-        fail(context, name, `{ N: ${level.N}, R: ${level.R}, T: ${T} } (the rule's next level)`, `{ N: ${advance.N}, R: ${advance.R}, T: ${advance.T} }`);
+        fail(`${context}: ${name}`, `{ N: ${level.N}, R: ${level.R}, T: ${T} } (the rule's next level)`, `{ N: ${advance.N}, R: ${advance.R}, T: ${advance.T} }`);
       }
       previousBatch = advance.batch;
     });
     if (level.N !== state.N || level.R !== state.R) {
-      fail(context, 'N, R', `${level.N}, ${level.R} (the level the advances reach)`, `${state.N}, ${state.R}`);
+      fail(`${context}: N, R`, `${level.N}, ${level.R} (the level the advances reach)`, `${state.N}, ${state.R}`);
     }
     curriculum.level = level;
     curriculum.log.push(...state.advances.map((a) => ({ batch: a.batch, N: a.N, R: a.R, T: a.T })));

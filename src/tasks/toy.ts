@@ -13,8 +13,8 @@
 import { Rng } from '../rng.ts';
 import { cosPi, sinPi } from '../math/index.ts';
 import type { SeqBatch } from '../data/batch.ts';
-import { alloc, type DType } from '../tensor/dtype.ts';
-import { checkDTypeArg, checkInteger, checkObject, checkRng, fail } from './check.ts';
+import { alloc, checkDType, type DType } from '../tensor/dtype.ts';
+import { checkInt, checkObject, checkRng, fail } from '../validate.ts';
 
 export type ToyVariant = 'last' | 'line-draw';
 
@@ -56,13 +56,13 @@ const CONTEXT = 'toy';
 
 /** Creates the toy task: a fixed seeded set of K pattern → point pairs and a batch sampler. */
 export function createToyTask(options: ToyTaskOptions): ToyTask {
-  checkObject(CONTEXT, 'options', options);
+  checkObject(options, `${CONTEXT}: options`);
   const { K = 8, patternBits = 10, outputSize = 2, seed, variant = 'last' } = options;
-  checkInteger(CONTEXT, 'patternBits', patternBits, 1, 52);
-  checkInteger(CONTEXT, 'K', K, 1, Math.min(2 ** patternBits - 1, 65536));
-  checkInteger(CONTEXT, 'outputSize', outputSize, 2);
-  checkInteger(CONTEXT, 'seed', seed, -(2 ** 31), 2 ** 32 - 1);
-  if (variant !== 'last' && variant !== 'line-draw') fail(CONTEXT, 'variant', '"last" or "line-draw"', variant);
+  checkInt(patternBits, `${CONTEXT}: patternBits`, 1, 52);
+  checkInt(K, `${CONTEXT}: K`, 1, Math.min(2 ** patternBits - 1, 65536));
+  checkInt(outputSize, `${CONTEXT}: outputSize`, 2);
+  checkInt(seed, `${CONTEXT}: seed`, -(2 ** 31), 2 ** 32 - 1);
+  if (variant !== 'last' && variant !== 'line-draw') fail(`${CONTEXT}: variant`, '"last" or "line-draw"', variant);
 
   const patterns = distinctPatterns(new Rng(seed), K, patternBits);
   const pairs: ToyPair[] = patterns.map((pattern, k) => ({ pattern, point: circlePoint(k, K, outputSize) }));
@@ -100,10 +100,10 @@ function circlePoint(k: number, K: number, outputSize: number): number[] {
 }
 
 function toyBatch(pairs: readonly ToyPair[], variant: ToyVariant, rng: Rng, B: number, T: number, dtype: DType): ToyBatch {
-  checkRng(CONTEXT, 'rng', rng);
-  checkInteger(CONTEXT, 'B', B, 1);
-  checkInteger(CONTEXT, 'T', T, 1);
-  checkDTypeArg(CONTEXT, 'dtype', dtype);
+  checkRng(rng, `${CONTEXT}: rng`);
+  checkInt(B, `${CONTEXT}: B`, 1);
+  checkInt(T, `${CONTEXT}: T`, 1);
+  checkDType(dtype, `${CONTEXT}: dtype`);
   const I = pairs[0].pattern.length;
   const O = pairs[0].point.length;
   const pairIndex = new Int32Array(B);

@@ -2,7 +2,6 @@
 export type DType = 'float64' | 'float32';
 export type Arr = Float64Array | Float32Array;
 
-export const DTYPES: readonly DType[] = ['float64', 'float32'];
 
 export function alloc(dtype: DType, length: number): Arr {
   return dtype === 'float32' ? new Float32Array(length) : new Float64Array(length);

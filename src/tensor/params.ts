@@ -30,12 +30,3 @@ export function addScaled(dst: ParamGroup, src: ParamGroup, alpha: number): void
   }
 }
 
-export function copyGroupInto(dst: ParamGroup, src: ParamGroup): void {
-  for (const [k, t] of Object.entries(dst)) t.data.set(src[k].data);
-}
-
-/** True when every value of every tensor is finite. */
-export function allFinite(group: ParamGroup): boolean {
-  for (const t of Object.values(group)) for (let i = 0; i < t.data.length; i++) if (!Number.isFinite(t.data[i])) return false;
-  return true;
-}

@@ -51,7 +51,7 @@ export class Tensor {
   }
 }
 
-export function shapeSize(shape: readonly number[]): number {
+function shapeSize(shape: readonly number[]): number {
   let n = 1;
   for (const d of shape) {
     if (!Number.isInteger(d) || d < 0) throw new Error(`Tensor: invalid dimension ${d} in shape [${shape.join(', ')}]`);

@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, readdirSync, symlinkSync, writeFileSync } from 'node:fs';
+import { existsSync, linkSync, mkdtempSync, readFileSync, readdirSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -73,13 +73,19 @@ function cli(args: string[]) {
   return spawnSync(process.execPath, ['--import', 'tsx', join(root, 'src/cli/main.ts'), ...args], { cwd: root, encoding: 'utf8' });
 }
 
-test('the command line writes the output file atomically and exits 0', () => {
+test('the command line writes the output file atomically (a new file renamed over the old one) and exits 0', () => {
   const dir = mkdtempSync(join(tmpdir(), 'bpl-'));
   const out = join(dir, 'g.json');
+  // an existing output with a second name: a write in place would change what that name reads
+  writeFileSync(out, 'old\n');
+  linkSync(out, join(dir, 'old.json'));
+  const oldInode = statSync(out).ino;
   const r = cli(['grads', '--model', join(golden, 'rnn-tanh-mse/model.json'), '--batch', join(golden, 'rnn-tanh-mse/batch.json'), '--method', 'bptt', '--out', out]);
   assert.equal(r.status, 0, r.stderr);
   assertClose(JSON.parse(readFileSync(out, 'utf8')), JSON.parse(readFileSync(join(golden, 'rnn-tanh-mse/bptt.json'), 'utf8')), 1e-12);
-  assert.deepEqual(readdirSync(dir), ['g.json']);
+  assert.equal(readFileSync(join(dir, 'old.json'), 'utf8'), 'old\n', 'the old file was replaced, not rewritten');
+  assert.notEqual(statSync(out).ino, oldInode, 'the output is a new file');
+  assert.deepEqual(readdirSync(dir).sort(), ['g.json', 'old.json'], 'no temporary file left');
 });
 
 test('the command line rejects bad input with a clear message, a non-zero exit and no output file', () => {
@@ -157,8 +163,8 @@ test('grads: a model with target scale ρ and the same synthesiser function give
   const dir = mkdtempSync(join(tmpdir(), 'bpl-rho-'));
   writeFileSync(join(dir, 'model.json'), JSON.stringify(scaled));
   for (const method of ['bp-lambda', 'lambda-sg', 'sg']) {
-    const extra = method === 'sg' ? ['--truncation', '2'] : [];
-    const args = (m: string) => ['--model', m, '--batch', join(golden, name, 'batch.json'), '--method', method, '--lambda', '0.5', '--gamma', '0.9', '--sg-scale', '0.1', ...extra];
+    const extra = method === 'sg' ? ['--truncation', '2'] : ['--lambda', '0.5'];
+    const args = (m: string) => ['--model', m, '--batch', join(golden, name, 'batch.json'), '--method', method, '--gamma', '0.9', '--sg-scale', '0.1', ...extra];
     const want = grads(args(join(golden, name, 'model.json')));
     const got = grads(args(join(dir, 'model.json')));
     want.synthesiser.W = want.synthesiser.W.map((r: number[]) => r.map((v) => v * rho));

@@ -27,7 +27,7 @@ test('estimateRun times each group once and adds up batches and evaluations left
   const config = configFor('toy', ['--lambda', '0,1', '--seeds', '1,2', '--hidden', '4', '--steps', '5', '--batches', '7', '--eval-every', '3', '--eval-batch', '4']);
   const entries = sweepEntries(config);
   const left = entries.map((entry, i) => ({ entry, batchesDone: i === 0 ? 4 : 0 }));
-  const e = estimateRun(config, null, 'mse', left);
+  const e = estimateRun(config, null, left);
   assert.deepEqual(Object.keys(e.batchSeconds), ['bp-lambda λ=0', 'bp-lambda λ=1']);
   for (const s of [...Object.values(e.batchSeconds), ...Object.values(e.evalSeconds)]) assert.ok(s > 0 && Number.isFinite(s));
   let want = 0;
@@ -43,15 +43,22 @@ test('the ETA during a run follows the per-group costs, scaled by how the run go
   const costs = { batchSeconds: { 'bp-lambda λ=0': 0.1, 'bp-lambda λ=1': 1 }, evalSeconds: { 'bp-lambda λ=0': 0, 'bp-lambda λ=1': 0 } };
   const estimate = { ...costs, seconds: 11 };
   let t = 0;
-  const eta = estimateTracker(config, left, estimate, () => t);
+  const tracker = estimateTracker(config, left, estimate, 1, () => t);
+  const eta = (cheap: number, expensive: number) => tracker((i) => [cheap, expensive][i]);
   assert.equal(eta(0, 0), 11, 'before anything ran: the estimate');
   t = 1000; // the cheap run took its estimated 1 s
-  assert.equal(eta(1, 0), 10);
+  assert.equal(eta(10, 0), 10);
   t = 2000; // the cheap run took 2 s: the run goes at half the estimated speed
-  assert.equal(eta(1, 0), 20);
+  assert.equal(eta(10, 0), 20);
   t = 7000; // and half of the expensive one 5 s later: 5 s estimated left, at (7 s / 6 s estimated)
-  assert.ok(Math.abs(eta(1, 5) - 5 * (7 / 6)) < 1e-12);
-  assert.equal(eta(1, 10), 0);
+  assert.ok(Math.abs(eta(10, 5) - 5 * (7 / 6)) < 1e-12);
+  assert.equal(eta(10, 10), 0);
+  // two jobs: both runs at once, the wall time is the longer one's
+  t = 0;
+  const parallel = estimateTracker(config, left, { ...costs, seconds: 10 }, 2, () => t);
+  assert.equal(parallel(() => 0), 10);
+  t = 5000; // half of each done in the estimated 5 s: 5 s left
+  assert.equal(parallel((i) => 5 + 0 * i), 5);
 });
 
 test('the start line names the task, runs, groups, seeds, sizes, backend, folder and the estimate', () => {

@@ -1,11 +1,10 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
-import { readFileSync, writeFileSync } from 'node:fs';
-import { loadCheckpoint } from '../../src/experiments/checkpoint.ts';
+import { readFileSync } from 'node:fs';
+import { loadRunRecord } from '../../src/experiments/run-record.ts';
 import { readJsonl } from '../../src/experiments/log.ts';
 import { runExperiment, RunStopped } from '../../src/experiments/runner.ts';
-import type { TaskName } from '../../src/experiments/config.ts';
 import { configFor, withoutSeconds, withTempDir } from './run-helpers.ts';
 
 /**
@@ -13,21 +12,14 @@ import { configFor, withoutSeconds, withTempDir } from './run-helpers.ts';
  * checkpoints, so the log holds lines past the checkpoint) then resumed into another: the logs
  * must agree bit for bit (JSON numbers round-trip exactly), apart from wall-clock seconds.
  */
-async function resumeMatches(task: TaskName, argv: string[], checkpointEvery: number, stopAfter: number, dir: string, edit?: (checkpoint: Record<string, any>) => void) {
+async function resumeMatches(task: string, argv: string[], checkpointEvery: number, stopAfter: number, dir: string) {
   const config = configFor(task, argv);
   const a = join(dir, 'a');
   const b = join(dir, 'b');
   await runExperiment(config, { out: a, checkpointEvery });
   await assert.rejects(runExperiment(config, { out: b, checkpointEvery, stopAfter }), RunStopped);
   const partial = readJsonl(join(b, 'log.jsonl')).length;
-  if (edit) {
-    const file = join(b, 'checkpoint.json');
-    const json = JSON.parse(readFileSync(file, 'utf8'));
-    edit(json);
-    writeFileSync(file, JSON.stringify(json));
-  }
-  const cp = loadCheckpoint(b);
-  await runExperiment(cp.config, { out: b, checkpointEvery, resume: cp });
+  await runExperiment(loadRunRecord(b).config, { out: b, checkpointEvery, resume: true });
   const full = withoutSeconds(readJsonl(join(a, 'log.jsonl')));
   const resumed = withoutSeconds(readJsonl(join(b, 'log.jsonl')));
   assert.ok(partial > 0 && partial < full.length, 'the interrupted run wrote part of the log');
@@ -48,6 +40,6 @@ test('resume: seq-mnist (synthetic data), stopped mid-epoch, equals the uninterr
 }));
 
 test('resume: copy-repeat with a GRU, curriculum position restored, equals the uninterrupted run', withTempDir(async (dir) => {
-  const argv = ['--cell', 'gru', '--method', 'bp-lambda', '--lambda', '1', '--regime', 'per-sequence', '--computation', 'backward', '--hidden', '4', '--batch', '4', '--batches', '12', '--eval-every', '4', '--eval-batch', '4', '--threshold', '1.5'];
+  const argv = ['--cell', 'gru', '--method', 'bp-lambda', '--lambda', '1', '--regime', 'per-sequence', '--computation', 'backward', '--synth-clip', '0', '--hidden', '4', '--batch', '4', '--batches', '12', '--eval-every', '4', '--eval-batch', '4', '--threshold', '1.5'];
   await resumeMatches('copy-repeat', argv, 5, 8, dir);
 }));

@@ -3,9 +3,12 @@ import assert from 'node:assert/strict';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { loadCheckpoint } from '../../src/experiments/checkpoint.ts';
+import { entryFolder } from '../../src/experiments/entry-run.ts';
+import { sweepEntries } from '../../src/experiments/config.ts';
+import { loadRunRecord } from '../../src/experiments/run-record.ts';
 import { readJsonl } from '../../src/experiments/log.ts';
 import { RUN_OPTIONS } from '../../src/cli/run.ts';
-import { buildModel } from '../../src/experiments/tasks.ts';
+import { buildModel } from '../../src/experiments/entry.ts';
 import { CELL_TYPES } from '../../src/cells/registry.ts';
 import { cli, configFor, withTempDir } from './run-helpers.ts';
 
@@ -13,7 +16,7 @@ const TINY = ['--hidden', '3', '--steps', '4', '--batches', '2', '--eval-batch',
 
 test('run CLI: option errors exit 1 with a message naming the problem', withTempDir(async (dir) => {
   mkdirSync(join(dir, 'corrupt'));
-  writeFileSync(join(dir, 'corrupt', 'checkpoint.json'), '{"format": "bp-lambda-run-checkpoint", "version": 1, "config": {');
+  writeFileSync(join(dir, 'corrupt', 'run.json'), '{"format": "bp-lambda-run", "version": 3, "config": {');
   mkdirSync(join(dir, 'empty'));
   const cases: [string[], RegExp][] = [
     [['run', 'sudoku'], /unknown task "sudoku" \(known: toy, line-draw, seq-mnist, copy-repeat\)/],
@@ -21,10 +24,17 @@ test('run CLI: option errors exit 1 with a message naming the problem', withTemp
     [['run', 'toy', '--lambda', '0,1.5'], /--lambda: expected a number in \[0, 1\], received 1.5/],
     [['run', 'toy', '--gamma', '-0.1'], /--gamma: expected a number in \[0, 1\], received -0.1/],
     [['run', 'toy', '--lamda', '1'], /unknown option --lamda/],
-    [['run', 'toy', '--computation', 'backward'], /--computation backward computes the per-sequence update only/],
-    [['run', '--resume', join(dir, 'empty')], /no checkpoint there/],
+    [['run', 'toy', '--computation', 'backward', '--regime', 'per-step', '--synth-clip', '0'], /--computation backward computes the per-sequence update only/],
+    [['run', 'toy', '--computation', 'backward'], /--synth-clip 1: the per-step clip needs each step's contribution, which --computation backward does not compute: use --computation blocked or traces, or --synth-clip 0/],
+    [['run', 'toy', '--synth-clip', '-1'], /--synth-clip: expected a finite number ≥ 0, received -1/],
+    [['run', 'toy', '--target-scale', '0'], /--target-scale: expected a finite number > 0, received 0/],
+    [['run', 'toy', '--method', 'bptt', '--truncation', '3'], /--truncation applies to tbptt, sg only, not to the methods run \(bptt\)/],
+    [['run', '--resume', join(dir, 'empty')], /no run there \(expected .*run\.json/],
     [['run', '--resume', join(dir, 'nowhere')], /no such folder/],
-    [['run', '--resume', join(dir, 'corrupt')], /corrupt checkpoint .*not valid JSON/],
+    [['run', '--resume', join(dir, 'corrupt')], /corrupt run record .*not valid JSON/],
+    [['run', 'toy', '--shard', '3/2'], /--shard: expected i\/N with 1 ≤ i ≤ N/],
+    [['run', 'toy', '--shard', '1/2'], /--shard 1\/2: the sweep has 1 entries, fewer than the shards/],
+    [['run', 'toy', '--jobs', '0'], /--jobs: expected an integer ≥ 1, received 0/],
     [['run', 'seq-mnist', '--steps', '5'], /--steps applies to toy, line-draw only/],
     [['run', 'toy', '--epochs', '1', '--batches', '3'], /--epochs or --batches, not both/],
     [['run', 'toy', '--cell', 'lru'], /--cell: expected one of "rnn", "lstm", "gru", received "lru"/],
@@ -90,10 +100,12 @@ test('run CLI: a run that diverges stops with a message naming method, step and 
   const out = join(dir, 'nan');
   const r = await cli(['run', 'toy', '--plastic', '--lr', '1e30', '--hidden', '4', '--steps', '5', '--batches', '20', '--eval-every', '100', '--eval-batch', '4', '--checkpoint-every', '1', '--out', out, '--quiet']);
   assert.equal(r.code, 1);
-  assert.match(r.stderr, /training diverged: bp-lambda λ=1 seed=1 \(method bp-lambda, traces \(per-step\)\) at batch \d+, step \d+: the .* is not finite/);
-  assert.match(r.stderr, /the last good checkpoint \(entry 1\/1, batch [1-9]\d*\) is kept in/);
-  assert.ok(existsSync(join(out, 'checkpoint.json')));
-  const cp = loadCheckpoint(out); // throws if the model is not finite
+  assert.match(r.stderr, /training diverged: bp-lambda λ=1 seed=1 \(method bp-lambda, blocked traces, K = n \(per-sequence, clip 1\)\) at batch \d+, step \d+: the .* is not finite/);
+  const [entry] = sweepEntries(loadRunRecord(out).config);
+  const folder = entryFolder(out, entry, 1);
+  assert.match(r.stderr, new RegExp(`the last good checkpoint \\(batch [1-9]\\d*\\) is kept in ${folder}/checkpoint\\.json`));
+  assert.ok(existsSync(join(folder, 'checkpoint.json')));
+  const cp = loadCheckpoint(folder)!; // throws if the model is not finite
   const log = readJsonl(join(out, 'log.jsonl'));
   const last = log[log.length - 1];
   assert.equal(last.type, 'diverged');

@@ -5,11 +5,14 @@ import { existsSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { acquireRunLock, LOCK_FILE, RunFolderLockedError } from '../../src/experiments/lock.ts';
-import { checkpointPath, loadCheckpoint } from '../../src/experiments/checkpoint.ts';
+import { checkpointPath } from '../../src/experiments/checkpoint.ts';
+import { sweepEntries } from '../../src/experiments/config.ts';
+import { entryFolder } from '../../src/experiments/entry-run.ts';
 import { readJsonl } from '../../src/experiments/log.ts';
 import { runExperiment, RunStopped } from '../../src/experiments/runner.ts';
 import { evalClassifier } from '../../src/experiments/evaluate.ts';
-import { buildModel, loadMnistSplits } from '../../src/experiments/tasks.ts';
+import { buildModel } from '../../src/experiments/entry.ts';
+import { loadMnistSplits, type MnistOptions } from '../../src/experiments/tasks/seq-mnist.ts';
 import { cli, configFor, withoutSeconds, withTempDir } from './run-helpers.ts';
 
 /** The PID of a process that has exited (a stale lock's owner). */
@@ -64,12 +67,14 @@ test('two runs into one folder at once: one is refused, the log is the single ru
   assert.ok(!existsSync(join(out, LOCK_FILE)), 'the lock is gone after the run');
 }));
 
-test('a run stopped before its first checkpoint leaves a folder that a fresh run reuses; sizes that cannot fit fail before any file is written', withTempDir(async (dir) => {
+test('a run stopped before its first checkpoint is continued from the start of its entry; sizes that cannot fit fail before any file is written', withTempDir(async (dir) => {
   const config = configFor('toy', TOY);
   const out = join(dir, 'early');
   await assert.rejects(runExperiment(config, { out, checkpointEvery: 0, stopAfter: 3 }), RunStopped);
-  assert.ok(existsSync(join(out, 'log.jsonl')) && !existsSync(checkpointPath(out)));
-  await runExperiment(config, { out, checkpointEvery: 0 });
+  const folder = entryFolder(out, sweepEntries(config)[0], 1);
+  assert.ok(existsSync(join(folder, 'log.jsonl')) && !existsSync(checkpointPath(folder)));
+  await assert.rejects(runExperiment(config, { out, checkpointEvery: 0 }), /already holds a run \(run\.json\): continue it with --resume/);
+  await runExperiment(config, { out, checkpointEvery: 0, resume: true });
   const ref = join(dir, 'ref');
   await runExperiment(config, { out: ref, checkpointEvery: 0 });
   assert.deepEqual(withoutSeconds(readJsonl(join(out, 'log.jsonl'))), withoutSeconds(readJsonl(join(ref, 'log.jsonl'))));
@@ -86,12 +91,12 @@ test('temporary files of interrupted checkpoint writes are removed when a run ta
   const config = configFor('toy', TOY);
   const out = join(dir, 'run');
   await assert.rejects(runExperiment(config, { out, checkpointEvery: 2, stopAfter: 3 }), RunStopped);
-  const stale = [`.checkpoint.json.${deadPid()}.0123456789ab.tmp`, `.summary.json.${deadPid()}.ba9876543210.tmp`];
-  const live = `.checkpoint.json.${process.ppid}.aaaaaaaaaaaa.tmp`;
-  for (const f of [...stale, live]) writeFileSync(join(out, f), 'partial');
-  await runExperiment(config, { out, checkpointEvery: 2, resume: loadCheckpoint(out) });
-  const left = readdirSync(out).filter((f) => f.endsWith('.tmp'));
-  assert.deepEqual(left, [live]);
+  const folder = entryFolder(out, sweepEntries(config)[0], 1);
+  const dead = deadPid();
+  for (const [where, f] of [[folder, `.checkpoint.json.${dead}.0123456789ab.tmp`], [out, `.summary.json.${dead}.ba9876543210.tmp`], [folder, `.checkpoint.json.${process.ppid}.aaaaaaaaaaaa.tmp`]]) writeFileSync(join(where, f), 'partial');
+  await runExperiment(config, { out, checkpointEvery: 2, resume: true });
+  assert.deepEqual(readdirSync(out).filter((f) => f.endsWith('.tmp')), []);
+  assert.deepEqual(readdirSync(folder).filter((f) => f.endsWith('.tmp')), [`.checkpoint.json.${process.ppid}.aaaaaaaaaaaa.tmp`]);
 }));
 
 test('trainLoss is weighted by examples: 7 images in batches of 5 log the per-image mean', withTempDir(async (dir) => {
@@ -103,7 +108,7 @@ test('trainLoss is weighted by examples: 7 images in batches of 5 log the per-im
   await runExperiment(config, { out, checkpointEvery: 0 });
   const last = readJsonl(join(out, 'log.jsonl')).filter((r) => r.type === 'eval').at(-1)!;
   assert.equal(last.batch, 2);
-  const splits = await loadMnistSplits(config);
+  const splits = await loadMnistSplits(config.taskOptions as unknown as MnistOptions);
   const want = evalClassifier(buildModel(config, config.seeds[0]), splits.train).loss;
   assert.ok(Math.abs((last.trainLoss as number) - want) < 1e-12, `trainLoss ${last.trainLoss} vs the per-image mean ${want}`);
 }));

@@ -3,13 +3,13 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from '../../src/cli/args.ts';
-import { resolveRunConfig, RUN_OPTIONS } from '../../src/cli/run.ts';
-import type { RunConfig, TaskName } from '../../src/experiments/config.ts';
+import { resolveRunConfigFromArgs, RUN_OPTIONS } from '../../src/cli/run.ts';
+import type { RunConfig } from '../../src/experiments/config.ts';
 
 /** The settings `bp-lambda run TASK ...argv` would use. */
-export function configFor(task: TaskName, argv: string[]): RunConfig {
+export function configFor(task: string, argv: string[]): RunConfig {
   const { opts } = parseArgs(argv, RUN_OPTIONS, 'run');
-  return resolveRunConfig(task, opts, argv);
+  return resolveRunConfigFromArgs(task, opts, argv);
 }
 
 export function withTempDir(fn: (dir: string) => Promise<void> | void) {

@@ -22,26 +22,26 @@ test('copy-repeat: every curriculum advance is logged with batch, N, R, T, follo
     assert.ok((a.bits as number) < 3);
     level = { N: a.N as number, R: a.R as number };
   }
-  assert.equal(summary.series[0].reached!.T, adv[adv.length - 1].T);
+  assert.equal((summary.series[0].details.reached as { T: number }).T, adv[adv.length - 1].T);
   assert.ok(readFileSync(join(dir, 'curriculum.svg'), 'utf8').startsWith('<svg'));
 }));
 
 test('seq-mnist (synthetic): evaluations per epoch with validation and test accuracy; test error at the best-validation epoch', withTempDir(async (dir) => {
-  const config = configFor('seq-mnist', ['--data', 'synthetic', '--method', 'bp-lambda', '--lambda', '0.5', '--regime', 'per-sequence', '--computation', 'backward', '--hidden', '4', '--batch', '20', '--train-subset', '60', '--val-subset', '40', '--test-subset', '40', '--epochs', '2']);
+  const config = configFor('seq-mnist', ['--data', 'synthetic', '--method', 'bp-lambda', '--lambda', '0.5', '--regime', 'per-sequence', '--computation', 'backward', '--synth-clip', '0', '--hidden', '4', '--batch', '20', '--train-subset', '60', '--val-subset', '40', '--test-subset', '40', '--epochs', '2']);
   const s = await runExperiment(config, { out: dir, checkpointEvery: 0 });
   const evals = readJsonl(join(dir, 'log.jsonl'));
   assert.deepEqual(evals.map((e) => e.epoch), [0, 1, 2]);
   for (const e of evals) for (const k of ['accuracy', 'testAccuracy', 'testLoss']) assert.ok(Number.isFinite(e[k] as number));
-  const best = s.series[0].best!;
+  const best = s.series[0].details.best as { batch: number; testError: number };
   const at = evals.find((e) => e.batch === best.batch)!;
   assert.equal(best.testError, 1 - (at.testAccuracy as number));
   assert.ok(s.series[0].computation.startsWith('backward'));
 }));
 
 test('toy: with a fixed RNN, online BP(1) aligns better with the true gradient than BP(0) after training', withTempDir(async (dir) => {
-  const config = configFor('toy', ['--lambda', '0,1', '--hidden', '10', '--steps', '10', '--gain', '1.6', '--pairs', '1', '--synth-lr', '1e-3', '--batches', '60', '--eval-every', '60']);
-  assert.equal(config.regime, 'per-step');
-  assert.equal(config.computation, 'traces');
+  const online = ['--regime', 'per-step', '--computation', 'traces', '--target-scale', '1', '--synth-clip', '0'];
+  const config = configFor('toy', ['--lambda', '0,1', '--hidden', '10', '--steps', '10', '--gain', '1.6', '--pairs', '1', '--synth-lr', '1e-3', ...online, '--batches', '60', '--eval-every', '60']);
+  assert.deepEqual([config.methodSettings.regime, config.methodSettings.computation], ['per-step', 'traces']);
   const s = await runExperiment(config, { out: dir, checkpointEvery: 0 });
   const [bp0, bp1] = s.series;
   assert.equal(bp0.lambda, 0);

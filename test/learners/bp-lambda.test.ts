@@ -4,6 +4,8 @@ import fc from 'fast-check';
 import { allParams, assertBoundedStream, caseArb, flat, forEachCell, groupsErr, makeBatch, makeModel, relErr, RUNS, RUNS_PER_CELL, uniformArb, type Case } from '../helpers.ts';
 import { BpLambdaLearner } from '../../src/learners/bp-lambda.ts';
 import { LambdaSgLearner } from '../../src/learners/lambda-sg.ts';
+import { BpttLearner } from '../../src/learners/bptt-learner.ts';
+import { NStepSgLearner } from '../../src/learners/nstep-sg.ts';
 import { bpttFromTrajectory } from '../../src/learners/bptt.ts';
 import { forwardTrajectory } from '../../src/learners/trajectory.ts';
 import { trainSequence } from '../../src/learners/index.ts';
@@ -277,18 +279,30 @@ test('synthClip rescales each per-step synthesiser gradient to Frobenius norm â‰
   assert.throws(() => new BpLambdaLearner(clipped, { loss: 'mse', lambda: 1, gamma: 1, synthClip: 0 }), /synthClip: expected a finite number > 0, received 0/);
 });
 
-test('offline learners stop on a non-finite loss with a DivergenceError and apply nothing', () => {
+test('offline learners stop on a non-finite loss with a DivergenceError and apply nothing: the run equals one that never saw the failed step', () => {
   const c: Case = { kind: { cell: 'lstm' }, I: 2, H: 2, O: 2, B: 2, T: 3, loss: 'mse', seed: 2, targets: 'all' };
-  const m = makeModel(c);
   const batch = makeBatch(c);
-  const before = allParams(m);
-  for (const l of [new LambdaSgLearner(m, { loss: 'mse', lambda: 1, gamma: 1, optimizer: new Adam({ lr: 1 }) })]) {
+  const learners: [string, (m: Model) => Learner][] = [
+    ['bptt', (m) => new BpttLearner(m, { loss: 'mse', optimizer: new Adam({ lr: 1 }) })],
+    ['tbptt', (m) => new BpttLearner(m, { loss: 'mse', truncation: 2, optimizer: new Adam({ lr: 1 }) })],
+    ['sg', (m) => new NStepSgLearner(m, { loss: 'mse', truncation: 2, gamma: 1, optimizer: new Adam({ lr: 1 }) })],
+    ['lambda-sg', (m) => new LambdaSgLearner(m, { loss: 'mse', lambda: 1, gamma: 1, optimizer: new Adam({ lr: 1 }) })],
+  ];
+  for (const [method, make] of learners) {
+    const failed = makeModel(c);
+    const clean = failed.clone();
+    const before = allParams(failed);
+    const l = make(failed);
     l.reset(c.B);
     l.step(batch.x[0], batch.y[0]);
-    assert.throws(() => l.step(batch.x[1], Float64Array.from(batch.y[1]!, () => 1e300)), (e: unknown) => e instanceof DivergenceError && /lambda-sg: training diverged at step 1: the loss or the state is not finite/.test(e.message));
+    assert.throws(() => l.step(batch.x[1], Float64Array.from(batch.y[1]!, () => 1e300)), (e: unknown) => e instanceof DivergenceError && new RegExp(`${method}: training diverged at step 1: the loss or the state is not finite`).test(e.message));
+    assert.deepEqual(allParams(failed), before, `${method}: the failed step changed no parameter`);
     l.step(batch.x[1], batch.y[1]);
     l.step(batch.x[2], batch.y[2], true);
-    l.end();
+    const got = l.end();
+    const want = run(make(clean), batch, true);
+    assert.equal(got.loss, want.loss, `${method}: the failed step left nothing in the sequence`);
+    assert.deepEqual(allParams(failed), allParams(clean), `${method}: the same update as a run without the failed step`);
+    assert.notDeepEqual(allParams(failed), before, `${method}: the update was applied`);
   }
-  assert.notDeepEqual(allParams(m), before);
 });

@@ -28,7 +28,7 @@ let bytes: Uint8Array<ArrayBuffer> | null = null;
 let compiled: Promise<WebAssembly.Module> | null = null;
 
 /** The module's bytes, decoded once from the embedded base64 (atob: Node ≥ 16 and browsers). */
-export function kernelBytes(): Uint8Array<ArrayBuffer> {
+function kernelBytes(): Uint8Array<ArrayBuffer> {
   if (bytes === null) {
     const text = atob(KERNELS_WASM_BASE64);
     const out = new Uint8Array(text.length);
