@@ -6,6 +6,8 @@ import { readJsonl } from '../../src/experiments/log.ts';
 import { runExperiment } from '../../src/experiments/runner.ts';
 import { nextLevel } from '../../src/tasks/copy-repeat.ts';
 import { configFor, withTempDir } from './run-helpers.ts';
+import { createModel } from '../../src/model/model.ts';
+import { spectralRadius } from '../../src/kernels/spectral-radius.ts';
 
 test('copy-repeat: every curriculum advance is logged with batch, N, R, T, following the rule', withTempDir(async (dir) => {
   // a threshold above the initial loss makes the first batches advance
@@ -50,4 +52,8 @@ test('toy: with a fixed RNN, online BP(1) aligns better with the true gradient t
   assert.ok(bp1.finalAlignment!.whole > bp0.finalAlignment!.whole, 'whole-sequence cosine too');
   assert.ok(bp1.finalAlignment!.mean > 0.9);
   assert.equal(bp0.finalLoss, bp1.finalLoss, 'fixed RNN: only the synthesiser learns');
+  // ρ(W_hh) of the seed's initial model, reported per series (fixed RNN: the same at the end)
+  const W = createModel({ cell: 'rnn', activation: 'identity', inputSize: 10, hiddenSize: 10, outputSize: 2, seed: 1, gain: 1.6 }).cell.params.W_hh.data;
+  assert.equal(bp0.details.spectralRadiusInitial, spectralRadius(W, 10));
+  assert.equal(bp1.details.spectralRadiusFinal, spectralRadius(W, 10));
 }));

@@ -7,6 +7,8 @@
  * initialisation (gain 1; our documented variant uses gain 1.6, spectral radius ≈ 0.9).
  */
 import type { Activation } from '../../cells/activations.ts';
+import type { Model } from '../../model/model.ts';
+import { spectralRadius } from '../../kernels/spectral-radius.ts';
 import { Rng } from '../../rng.ts';
 import { createToyTask, type ToyVariant } from '../../tasks/toy.ts';
 import { checkInt, describe } from '../../validate.ts';
@@ -87,18 +89,30 @@ function toySpec(name: string, variant: ToyVariant, summary: string): TaskSpec<T
     evaluation(ctx) {
       // a fixed held-out batch per seed, independent of training progress
       const held = task(ctx).batch(new Rng(derivedSeed(ctx.seed, 2)), ctx.config.evalBatch, ctx.options.steps);
-      return { alignmentBatch: () => held, run: (model) => ({ loss: evalLoss(model, held) }) };
+      return { alignmentBatch: () => held, run: (model) => ({ loss: evalLoss(model, held), ...recurrentRadius(model) }) };
     },
     report: {
       x: 'batch',
       logLoss: true,
       lossLabel: 'loss',
       alignmentPerStep: true,
-      evalLabels: {},
+      evalLabels: { spectralRadius: 'ρ(W_hh)' },
       metrics: [],
+      // the recurrent gain decides how far back gradients reach: ρ(W_hh) at the first and the last evaluation
+      series: (records) => {
+        const radii = records.filter((r) => r.type === 'eval' && typeof r.spectralRadius === 'number').map((r) => r.spectralRadius as number);
+        return radii.length ? { spectralRadiusInitial: radii[0], spectralRadiusFinal: radii[radii.length - 1] } : {};
+      },
       plots: (records, config, seedsNote) => alignmentOverT(records, opts(config).steps, name, seedsNote),
     },
   };
+}
+
+/** ρ(W_hh), the spectral radius of a square recurrent matrix (the vanilla RNN's); {} for gated cells. */
+function recurrentRadius(model: Model): { spectralRadius?: number } {
+  const W = model.cell.params.W_hh;
+  if (!W || W.shape.length !== 2 || W.shape[0] !== W.shape[1]) return {};
+  return { spectralRadius: spectralRadius(W.data, W.shape[0]) };
 }
 
 /** alignment-t.svg: the alignment over t at the last evaluation, mean over seeds per group. */
