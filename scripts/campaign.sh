@@ -1,0 +1,37 @@
+#!/usr/bin/env bash
+# The reproduction campaign of docs/RESULTS.md ("The campaign"), in the paper's units and
+# defaults (bp-lambda run --help), one chunk at a time, each run folder under results/:
+#   bash scripts/campaign.sh toy | mnist-1 | mnist-2 | mnist-3 | copy-repeat | all
+# Every chunk runs the entries of its sweeps two at a time (--jobs 2); an interrupted chunk
+# continues where it stopped when started again (each folder is resumed from its checkpoints).
+# Tables: npm run --silent results:tables -- results/…
+set -euo pipefail
+cd "$(dirname "$0")/.."
+run() {
+  local out=$1; shift
+  if [ -f "$out/summary.json" ]; then echo "done already: $out"; return; fi
+  if [ -f "$out/run.json" ]; then node --import tsx src/cli/main.ts run --resume "$out" --jobs 2
+  else node --import tsx src/cli/main.ts run "$@" --jobs 2 --out "$out"; fi
+}
+toy() {
+  for G in 1 1.6; do
+    for T in 10 30 60; do run "results/toy-g$G-fixed-T$T" toy --gain "$G" --steps "$T" --lambda 0,0.5,1 --seeds 1,2,3,4,5; done
+  done
+  run results/toy-g1.6-plastic-T30 toy --plastic --gain 1.6 --steps 30 --lambda 0,0.5,1 --seeds 1,2,3,4,5
+}
+# sequential MNIST: one sweep of 18 runs (6 groups × seeds 1, 2, 3) in three shards, shard i
+# holding seed i of every group (the entries are ordered group by group, seeds within a group)
+mnist() {
+  run "results/seq-mnist-20ep/shard-$1-of-3" seq-mnist --method bptt,tbptt,sg,bp-lambda --truncation 2 --lambda 0,0.5,1 \
+    --epochs 20 --seeds 1,2,3 --shard "$1/3"
+}
+copy_repeat() {
+  run results/copy-repeat-H100 copy-repeat --method tbptt,sg,bp-lambda --truncation 4 --lambda 0,1 --batches 10000 --seeds 1
+}
+case "${1:-}" in
+  toy) toy ;;
+  mnist-1|mnist-2|mnist-3) mnist "${1#mnist-}" ;;
+  copy-repeat) copy_repeat ;;
+  all) toy; mnist 1; copy_repeat; mnist 2; mnist 3 ;;
+  *) echo "usage: bash scripts/campaign.sh toy|mnist-1|mnist-2|mnist-3|copy-repeat|all" >&2; exit 2 ;;
+esac
