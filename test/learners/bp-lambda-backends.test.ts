@@ -27,14 +27,14 @@ function withBackend<T>(b: Backend, f: () => T): T {
 }
 
 forEachCell((type, kinds) => {
-  test(`per-step BP(λ) on the wasm backend (traces in wasm memory) gives the same parameters, bit for bit, as on the JS backend (${type})`, { skip: !wasmKernelsSupported() }, async () => {
+  test(`per-step BP(λ) on the wasm backend (traces in wasm memory; the blocked computation's folds) gives the same parameters, bit for bit, as on the JS backend (${type})`, { skip: !wasmKernelsSupported() }, async () => {
     const module = await compileKernels();
     fc.assert(
-      fc.property(caseArb({ maxH: 10, maxT: 6, kinds }), unit, unit, (c, lambda, gamma) => {
+      fc.property(caseArb({ maxH: 10, maxT: 6, kinds }), unit, unit, fc.constantFrom('traces' as const, 'blocked' as const), (c, lambda, gamma, computation) => {
         const train = (b: Backend) =>
           withBackend(b, () => {
             const m = makeModel(c);
-            const l = new BpLambdaLearner(m, { loss: c.loss, lambda, gamma, regime: 'per-step', optimizer: new Adam({ lr: 1e-2 }) });
+            const l = new BpLambdaLearner(m, { loss: c.loss, lambda, gamma, regime: 'per-step', optimizer: new Adam({ lr: 1e-2 }), computation, ...(computation === 'blocked' ? { traceWindow: 2 } : {}) });
             const batch = makeBatch(c);
             for (let rep = 0; rep < 2; rep++) {
               l.reset(c.B);
