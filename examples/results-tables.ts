@@ -95,9 +95,32 @@ function table(name: string, s: Summary, missing: string[]): void {
     const row = [g.group, ss[0].computation, String(ss.length), ...metrics.map((m) => pm(g.metrics[m.key], m.digits)), pm(g.finalLoss, 4), pm(g.alignmentMean), pm(g.alignmentWhole), pm(g.seconds, 0)];
     console.log(`| ${row.join(' | ')} |`);
   }
+  spectralRadii(s);
   for (const d of s.series.filter((x) => x.diverged)) console.log(`\n${d.series} diverged at batch ${d.diverged!.batch}: ${d.diverged!.quantity}.`);
   if (missing.length) console.log(`\nNot in these folders (yet): ${missing.join(', ')}.`);
   verdicts(s);
+}
+
+/** ρ(W_hh) per seed, where the task reports it (the toy tasks' vanilla RNN): at the start and, if it moved, at the end. */
+function spectralRadii(s: Summary): void {
+  const bySeed = new Map<number, { initial: number; final: number }>();
+  for (const x of s.series) {
+    const d = x.details as { spectralRadiusInitial?: number; spectralRadiusFinal?: number };
+    if (typeof d.spectralRadiusInitial !== 'number') continue;
+    const seen = bySeed.get(x.seed);
+    // every group of a seed starts from the same model
+    if (!seen) bySeed.set(x.seed, { initial: d.spectralRadiusInitial, final: d.spectralRadiusFinal ?? d.spectralRadiusInitial });
+  }
+  if (bySeed.size === 0) return;
+  const plastic = s.series.some((x) => {
+    const d = x.details as { spectralRadiusInitial?: number; spectralRadiusFinal?: number };
+    return typeof d.spectralRadiusFinal === 'number' && d.spectralRadiusFinal !== d.spectralRadiusInitial;
+  });
+  const seeds = [...bySeed].sort((a, b) => a[0] - b[0]);
+  console.log(`\nρ(W_hh), the spectral radius of the recurrent matrix at initialisation, per seed: ${seeds.map(([seed, r]) => `seed ${seed} ${f(r.initial)}`).join(', ')}.`);
+  if (!plastic) return;
+  const finals = s.series.map((x) => `${x.series} ${f((x.details as { spectralRadiusFinal: number }).spectralRadiusFinal)}`);
+  console.log(`After training (the RNN learns): ${finals.join(', ')}.`);
 }
 
 /** The verdict rule (src/experiments/verdict.ts) on each pair of groups that tests a claim of the paper. */
