@@ -119,12 +119,15 @@ test('run --jobs 2 killed (SIGKILL, the whole process group) and resumed: the sa
   const out = join(dir, 'killed');
   const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', 'run', 'toy', ...argv, '--jobs', '2', '--checkpoint-every', '7', '--quiet', '--out', out], { detached: true, stdio: 'ignore' });
   const exited = new Promise((resolve) => child.on('exit', resolve));
-  // kill once some run of the sweep has a checkpoint in the middle of its training
+  // kill once some run of the sweep has a checkpoint in the middle of its training and log
+  // lines written after it (what the resume must drop); on a loaded machine that can take a while
   const midway = () => entries.some((e) => {
-    const file = join(entryFolder(out, e, entries.length), 'checkpoint.json');
+    const folder = entryFolder(out, e, entries.length);
+    const file = join(folder, 'checkpoint.json');
     return existsSync(file) && (() => {
       try {
-        return JSON.parse(readFileSync(file, 'utf8')).batch < config.batches;
+        const cp = JSON.parse(readFileSync(file, 'utf8'));
+        return cp.batch < config.batches && statSync(join(folder, 'log.jsonl')).size > cp.logOffset;
       } catch {
         return false;
       }
