@@ -6,6 +6,7 @@ import { clipToNorm } from '../norms.ts';
 import { createEligibilityTrace, TRACE_COMPUTATIONS, traceMemory, type EligibilityTrace, type TraceComputation } from './eligibility-trace.ts';
 import { applySyntheticOptions, COMMON_KEYS, DivergenceError, SYNTHETIC_KEYS, type SequenceResult, type SyntheticOptions } from './learner.ts';
 import { OnlineLearner, type OnlineOptions } from './online.ts';
+import { zeroRows, type StepRows } from '../data/step-rows.ts';
 
 /**
  * Accumulate BP(λ) (docs/MATH.md §4.3): online, forward only, no stored history. Per example,
@@ -90,7 +91,7 @@ export class BpLambdaLearner extends OnlineLearner {
     this.recorded = [];
   }
 
-  protected learn(t: number, last: boolean): { cell: boolean; synthesiser: boolean } {
+  protected learn(t: number, last: boolean, rows: StepRows | null): { cell: boolean; synthesiser: boolean } {
     const { model, buf, gamma, grads } = this;
     const { cell, synthesiser } = model;
     const B = this.guard.batch;
@@ -99,6 +100,11 @@ export class BpLambdaLearner extends OnlineLearner {
     const g_t = this.g_t;
     if (last) g_t.fill(0);
     else synthesiser.forward(c.s, B, g_t);
+    if (rows !== null) {
+      // g(s_{t,b}) := 0 where the episode ends here; nothing for an example that sits the step out
+      zeroRows(g_t, rows.terminal, n);
+      zeroRows(g_t, rows.held, n);
+    }
     const J_t = cell.jacobian(c);
 
     const prev = buf.prev;
@@ -109,6 +115,11 @@ export class BpLambdaLearner extends OnlineLearner {
       cell.vjpState(c, v, v);
       synthesiser.forward(prev.s, B, this.delta);
       tdError(v, this.delta, this.delta);
+      if (rows !== null) {
+        // no TD error for an example that sits the step out, nor across an episode's start
+        zeroRows(this.delta, rows.held, n);
+        zeroRows(this.delta, rows.restart, n);
+      }
       // synthesiser gradient −(ρ/B)·Σ_b δ_{t−1}·e_{t−1} (raw parameters, docs/MATH.md §4.8)
       this.aug.fill(0);
       this.trace.contract(this.delta, -synthesiser.targetScale / B, this.aug);
@@ -116,7 +127,7 @@ export class BpLambdaLearner extends OnlineLearner {
       if (this.synthClip !== undefined) for (const g of Object.values(grads.synthesiser)) clipToNorm(g.data, this.synthClip);
     }
     // e_t = γλ·J_t·e_{t−1} + ∂g(s_t)/∂θ (not needed after the terminal step)
-    if (!last && !this.trace.propose(J_t, c.s)) throw new DivergenceError(this.method, t, 'the eligibility trace');
+    if (!last && !this.trace.propose(J_t, c.s, rows)) throw new DivergenceError(this.method, t, 'the eligibility trace');
 
     // cell: learning signal ∂L_t/∂s_t + σ·g(s_t)
     const sig = this.v;

@@ -27,7 +27,7 @@ export class BpttLearner extends OfflineLearner {
   }
 
   protected compute(traj: Trajectory): OfflineGradients {
-    const r = bpttFromTrajectory(this.model, traj, this.truncation ?? traj.T);
+    const r = bpttFromTrajectory(this.model, traj, this.truncation);
     return { grads: { cell: r.cell, readout: r.readout, synthesiser: zerosLike(this.model.synthesiser.params) }, stateGrads: r.stateGrads };
   }
 }

@@ -1,5 +1,6 @@
 import { BlockedScratch, contractWindow, createTraceWindow, foldWindow, stageTraceStep, type TraceWindow } from '../kernels/blocked-trace.ts';
-import { maxAbsFinite, TRACE_SAFE_BOUND, traceContract, traceMagnitudeBound, traceSize, traceUpdate } from '../kernels/trace.ts';
+import { addTraceInjection, maxAbsFinite, TRACE_SAFE_BOUND, traceContract, traceMagnitudeBound, traceSize, traceUpdate } from '../kernels/trace.ts';
+import { copyRows, type StepRows } from '../data/step-rows.ts';
 import type { Arr, DType } from '../tensor/dtype.ts';
 import type { Jacobian } from '../tensor/jacobian.ts';
 import { allocBuffer } from '../tensor/ops.ts';
@@ -17,7 +18,9 @@ export const TRACE_COMPUTATIONS: readonly TraceComputation[] = ['traces', 'block
  * Σ_b δ_{t,b}·e_{t,b} (an n×(n+1) matrix in the layout of W̃ = [W | b]). The trace owns its
  * buffers and its finiteness check. Its life cycle is transactional: `propose` prepares e_t
  * from the committed e_{t−1} without changing it, `commit` accepts it; a step that fails
- * between the two leaves the trace as it was.
+ * between the two leaves the trace as it was. Per example (StepRows), a step the example sits
+ * out holds its trace (e_t = e_{t−1}) and the first step of a new episode restarts it
+ * (e_t = ∂g(s_t)/∂θ).
  */
 export interface EligibilityTrace {
   readonly computation: TraceComputation;
@@ -30,8 +33,8 @@ export interface EligibilityTrace {
   reset(): void;
   /** out += scale·Σ_b δ_b·e_b for the committed trace (δ: batch×n, out: n×(n+1)). */
   contract(delta: Arr, scale: number, out: Arr): void;
-  /** Prepares e_t from J_t (batch Jacobians) and s_t (batch×n); false when e_t is not finite. */
-  propose(J_t: Jacobian, s_t: Arr): boolean;
+  /** Prepares e_t from J_t (batch Jacobians) and s_t (batch×n), per example as `rows` says; false when e_t is not finite. */
+  propose(J_t: Jacobian, s_t: Arr, rows?: StepRows | null): boolean;
   /** The proposed e_t becomes the trace. */
   commit(): void;
 }
@@ -78,12 +81,13 @@ export class FullTrace implements EligibilityTrace {
     if (this.started) traceContract(delta, this.traces![this.cur], this.batch, this.n, scale, out);
   }
 
-  propose(J_t: Jacobian, s_t: Arr): boolean {
+  propose(J_t: Jacobian, s_t: Arr, rows: StepRows | null = null): boolean {
     const [prev, next] = this.cur === 0 ? this.traces! : [this.traces![1], this.traces![0]];
     const decay = this.started ? this.decay : 0;
     traceUpdate(J_t, prev, next, s_t, decay);
     // Finiteness of e_t: from the bound when it proves it, else by a scan (which also tightens it).
     let bound = traceMagnitudeBound(J_t, s_t, decay, this.bound);
+    if (rows !== null) bound = this.perExample(next, prev, s_t, rows, bound);
     if (!(bound < TRACE_SAFE_BOUND)) bound = maxAbsFinite(next, next.length);
     this.candidateBound = bound;
     return !Number.isNaN(bound);
@@ -93,6 +97,23 @@ export class FullTrace implements EligibilityTrace {
     this.cur = 1 - this.cur;
     this.bound = this.candidateBound;
     this.started = true;
+  }
+
+  /**
+   * The examples' own cases: held ones keep e_{t−1} (0 before the first step), restarting ones
+   * get the injection alone. Returns the bound on max|e_t| with the held traces counted.
+   */
+  private perExample(next: Arr, prev: Arr, s_t: Arr, rows: StepRows, bound: number): number {
+    const per = traceSize(this.n);
+    copyRows(next, this.started ? prev : null, rows.held, per);
+    for (let b = 0; b < rows.batch; b++) {
+      if (!rows.restart[b]) continue;
+      const e = next.subarray(b * per, (b + 1) * per);
+      e.fill(0);
+      addTraceInjection(e, s_t.subarray(b * this.n, (b + 1) * this.n), 1, this.n);
+    }
+    // a held trace is bounded by the previous bound (NaN, no guarantee, stays NaN)
+    return rows.heldCount > 0 && bound < this.bound ? this.bound : bound;
   }
 }
 
@@ -144,17 +165,19 @@ export class BlockedTrace implements EligibilityTrace {
     contractWindow(this.window!, delta, this.decay, this.hasFold ? this.folded![this.cur] : null, scale, out, this.scratch);
   }
 
-  propose(J_t: Jacobian, s_t: Arr): boolean {
+  propose(J_t: Jacobian, s_t: Arr, rows: StepRows | null = null): boolean {
     const window = this.window!;
     // A full window is folded into the trace (or, with c = 0, where nothing before t is ever
-    // needed again, dropped); the fold goes to the spare buffer until commit.
-    this.restart = window.length < this.windowLength ? null : this.decay === 0 ? 'drop' : 'fold';
+    // needed again, dropped; not when an example sat a step out: its trace may be older);
+    // the fold goes to the spare buffer until commit.
+    const drop = this.decay === 0 && rows === null && !window.flagged;
+    this.restart = window.length < this.windowLength ? null : drop ? 'drop' : 'fold';
     if (this.restart === 'fold') {
       const next = this.foldBuffers()[1 - this.cur];
       foldWindow(window, this.decay, this.hasFold ? this.folded![this.cur] : null, next, this.scratch);
       if (Number.isNaN(maxAbsFinite(next, next.length))) return false;
     }
-    stageTraceStep(window, J_t, s_t);
+    stageTraceStep(window, J_t, s_t, rows);
     return true;
   }
 

@@ -7,6 +7,7 @@ import type { Jacobian } from '../tensor/jacobian.ts';
 import { allocBuffer, kernels } from '../tensor/ops.ts';
 import type { ParamGroup } from '../tensor/params.ts';
 import type { TraceComputation } from './eligibility-trace.ts';
+import { copyRows, type StepRows } from '../data/step-rows.ts';
 
 /**
  * RTRL's influence matrix M_t = ∂s_t/∂Ψ for a batch (docs/MATH.md §4.7), n × P per example:
@@ -16,7 +17,8 @@ import type { TraceComputation } from './eligibility-trace.ts';
  * of which the learner needs only the contraction (1/B)·Σ_b (∂L_t/∂s_t)_b·M_{t,b}. It plays the
  * part the eligibility trace plays for BP(λ), with the same transactional life cycle: `propose`
  * prepares M_t from the committed M_{t−1} (and the cell's cache of step t), `contract` reads
- * the proposed M_t, `commit` accepts it.
+ * the proposed M_t, `commit` accepts it. Per example (StepRows), a step the example sits out
+ * holds M (M_t = M_{t−1}) and the first step of a new episode restarts it (M_t = (∂s_t/∂Ψ)_loc).
  */
 export interface InfluenceMatrix {
   readonly computation: TraceComputation;
@@ -24,8 +26,8 @@ export interface InfluenceMatrix {
   prepare(batch: number): () => void;
   /** A new sequence: M_{−1} = 0. */
   reset(): void;
-  /** Prepares M_t from J_t and the step's cell cache; false when it is not finite. */
-  propose(J_t: Jacobian, cache_t: CellCache): boolean;
+  /** Prepares M_t from J_t and the step's cell cache, per example as `rows` says; false when it is not finite. */
+  propose(J_t: Jacobian, cache_t: CellCache, rows?: StepRows | null): boolean;
   /** grads += scale·Σ_b v_b·M_{t,b} for the proposed M_t (v: batch×n). */
   contract(v: Arr, scale: number, grads: ParamGroup): void;
   commit(): void;
@@ -84,13 +86,15 @@ export class FullInfluence implements InfluenceMatrix {
     this.started = false;
   }
 
-  propose(J_t: Jacobian, cache_t: CellCache): boolean {
+  propose(J_t: Jacobian, cache_t: CellCache, rows: StepRows | null = null): boolean {
     const next = this.M![1 - this.cur];
     const local = this.local!;
     this.cell.vjpParamsRows(cache_t, this.eye!, this.cell.stateSize, local);
     if (this.started) kernels().jacobianMatmul(J_t, this.M![this.cur], next, this.P, 1, 0);
     else next.fill(0);
+    if (rows !== null) copyRows(next, null, rows.restart, this.cell.stateSize * this.P);
     for (let i = 0; i < local.length; i++) next[i] += local[i];
+    if (rows !== null) copyRows(next, this.started ? this.M![this.cur] : null, rows.held, this.cell.stateSize * this.P);
     return !Number.isNaN(maxAbsFinite(next, next.length));
   }
 
@@ -154,7 +158,7 @@ export class BlockedInfluence implements InfluenceMatrix {
     this.restart = null;
   }
 
-  propose(J_t: Jacobian, cache_t: CellCache): boolean {
+  propose(J_t: Jacobian, cache_t: CellCache, rows: StepRows | null = null): boolean {
     const window = this.window!;
     this.restart = window.length === this.windowLength ? 'fold' : null;
     if (this.restart === 'fold') {
@@ -162,7 +166,7 @@ export class BlockedInfluence implements InfluenceMatrix {
       this.fold(window, this.hasFold ? this.folded![this.cur] : null, next);
       if (Number.isNaN(maxAbsFinite(next, next.length))) return false;
     }
-    window.stage(J_t, (c) => copyCellCache(cache_t, c));
+    window.stage(J_t, (c) => copyCellCache(cache_t, c), rows);
     return true;
   }
 

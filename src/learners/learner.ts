@@ -5,6 +5,7 @@ import { addScaled, zerosLike, type ParamGroup } from '../tensor/params.ts';
 import { checkInt, checkOneOf, describe } from '../validate.ts';
 import { LOSS_KINDS, type LossKind } from '../data/batch.ts';
 import { checkStepArray, checkTargets } from '../data/validate-batch.ts';
+import { EpisodeBook, type StepOptions, type StepRows } from '../data/step-rows.ts';
 
 /**
  * One interface for every learning algorithm. A learner consumes a batch of sequences one
@@ -19,12 +20,20 @@ import { checkStepArray, checkTargets } from '../data/validate-batch.ts';
  * its tail bootstraps from g(s_T). With an optimizer, parameters are updated (at every step in
  * the per-step regime, at `end()` otherwise); without one they are held fixed and `end()`
  * returns the summed gradients (what `bp-lambda grads` reports).
+ *
+ * Per example, the optional fourth argument (StepOptions) masks examples out of a step
+ * (`active`: variable-length sequences; their state and traces are held, they add no loss and
+ * no learning signal) and ends an example's episode (`terminal`: g(s_{t,b}) := 0, and the
+ * example restarts from s = 0 at its next active step while the batch carries on). The loss
+ * keeps the 1/B convention: L = (1/B)·Σ_b Σ_{t active} ℓ_{t,b}, so a masked batch's gradients
+ * are (1/B)·Σ_b of each example's own, as if each ran alone.
+
  */
 export interface Learner {
   readonly method: string;
   readonly model: Model;
   reset(batchSize: number): void;
-  step(x: Arr, y: Arr | null, last?: boolean): StepResult;
+  step(x: Arr, y: Arr | null, last?: boolean, options?: StepOptions): StepResult;
   end(): SequenceResult;
 }
 
@@ -85,6 +94,8 @@ export class StepGuard {
   t = 0;
   ended = true;
   terminal = false;
+  /** per example: whose episode ended (restarting at its next active step) */
+  readonly episodes = new EpisodeBook();
 
   constructor(
     private readonly method: string,
@@ -103,25 +114,35 @@ export class StepGuard {
     this.t = 0;
     this.ended = false;
     this.terminal = false;
+    this.episodes.reset(this.batch);
   }
 
-  checkStep(x: Arr, y: Arr | null, last: unknown): void {
+  /**
+   * Checks a step's arguments (nothing changes when one is wrong) and returns its per-example
+   * flags, or null for an ordinary step of every example (StepRows). The rows of examples that
+   * sit the step out are not read.
+   */
+  checkStep(x: Arr, y: Arr | null, last: unknown, options?: unknown): StepRows | null {
     const m = this.method;
     if (this.ended) throw new Error(`${m}.step: no open sequence: call reset(batchSize) first`);
     if (this.terminal) throw new Error(`${m}.step: the sequence already ended at its last step: call end(), then reset()`);
     if (typeof last !== 'boolean') throw new Error(`${m}.step: last: expected a boolean, received ${describe(last)}`);
+    const rows = this.episodes.read(options, `${m}.step: options`);
+    const held = rows !== null && rows.heldCount > 0 ? rows.held : undefined;
     const { inputSize: I, outputSize: O } = this.model;
-    checkStepArray(x, this.batch * I, `${m}.step: x (batch ${this.batch} × inputSize ${I})`);
+    checkStepArray(x, this.batch * I, `${m}.step: x (batch ${this.batch} × inputSize ${I})`, held);
     if (y !== null) {
-      checkStepArray(y, this.batch * O, `${m}.step: y (batch ${this.batch} × outputSize ${O})`);
-      checkTargets(this.loss, y, this.batch, O, `${m}.step: y`);
+      checkStepArray(y, this.batch * O, `${m}.step: y (batch ${this.batch} × outputSize ${O})`, held);
+      checkTargets(this.loss, y, this.batch, O, `${m}.step: y`, held);
     }
+    return rows;
   }
 
   /** Records a committed step; `last` marks it terminal. */
-  advance(last: boolean): void {
+  advance(last: boolean, rows: StepRows | null): void {
     this.t++;
     this.terminal = last;
+    this.episodes.advance(rows);
   }
 
   /** Closes the sequence; later steps need a reset. */

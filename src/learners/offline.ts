@@ -3,6 +3,7 @@ import type { Arr } from '../tensor/dtype.ts';
 import { applyOptimizer, COMMON_KEYS, checkCommon, checkFiniteGroups, DivergenceError, StepGuard, type CommonOptions, type Learner, type SequenceResult, type StepResult } from './learner.ts';
 import { TrajectoryRecorder, type Trajectory } from './trajectory.ts';
 import { allocating } from '../memory.ts';
+import type { StepOptions } from '../data/step-rows.ts';
 
 /** What an offline method computes from a whole buffered sequence. */
 export interface OfflineGradients {
@@ -15,8 +16,9 @@ export interface OfflineGradients {
 
 /**
  * Shared life-cycle of the offline methods (BPTT, truncated BPTT, n-step SG, λ-SG): `step`
- * runs the forward pass and buffers it; `end` computes the gradients from the whole sequence
- * (memory grows with T) and applies the optimizer, if any, once.
+ * runs the forward pass and buffers it (with its per-example flags); `end` computes the
+ * gradients from the whole sequence (memory grows with T), per example over its own episodes
+ * (data/episodes.ts), and applies the optimizer, if any, once.
  */
 export abstract class OfflineLearner implements Learner {
   abstract readonly method: string;
@@ -45,11 +47,11 @@ export abstract class OfflineLearner implements Learner {
     this.guard.reset(B);
   }
 
-  step(x: Arr, y: Arr | null, last = false): StepResult {
-    this.guard.checkStep(x, y, last);
-    const l = this.rec!.push(x, y);
+  step(x: Arr, y: Arr | null, last = false, options?: StepOptions): StepResult {
+    const rows = this.guard.checkStep(x, y, last, options);
+    const l = this.rec!.push(x, y, rows);
     if (!Number.isFinite(l)) throw new DivergenceError(this.method, this.guard.t, 'the loss or the state');
-    this.guard.advance(last);
+    this.guard.advance(last, rows);
     return { loss: l / this.guard.batch };
   }
 

@@ -6,6 +6,7 @@ import { allocating } from '../memory.ts';
 import type { GroupName } from '../optim/optimizer.ts';
 import { checkCommon, checkFiniteArr, checkFiniteGroups, DivergenceError, OnlineUpdates, StepGuard, zeroGrads, type CommonOptions, type Learner, type SequenceResult, type StepResult } from './learner.ts';
 import { StepBuffers } from './step-buffers.ts';
+import type { StepOptions, StepRows } from '../data/step-rows.ts';
 
 export type Regime = 'per-step' | 'per-sequence';
 export const REGIMES: readonly Regime[] = ['per-step', 'per-sequence'];
@@ -24,9 +25,11 @@ export interface OnlineOptions extends CommonOptions {
  *     installs them (so a batch size that cannot be allocated changes nothing),
  *   - `memoryNeeded(B)`: about how many bytes that is, and of what (for the error),
  *   - `restart()`: the state of a new sequence,
- *   - `learn(t, last)`: the step's cell and synthesiser gradients into `grads`, from the
+ *   - `learn(t, last, rows)`: the step's cell and synthesiser gradients into `grads`, from the
  *     candidate step in `buf`, without committing anything; it returns which of the two
- *     groups received a gradient at this step (a group that did not is not moved),
+ *     groups received a gradient at this step (a group that did not is not moved). `rows`
+ *     holds the step's per-example flags (null: an ordinary step for every example): held
+ *     examples get no TD error, no signal and a held trace; restarting ones start afresh,
  *   - `commit(last)`: make the rule's candidate state current.
  * A step that throws (bad input, DivergenceError, a refused update) leaves the learner as it
  * was before it.
@@ -56,7 +59,7 @@ export abstract class OnlineLearner implements Learner {
   protected abstract prepare(batch: number): () => void;
   protected abstract memoryNeeded(batch: number): { bytes: number; what: string };
   protected abstract restart(): void;
-  protected abstract learn(t: number, last: boolean): Record<'cell' | 'synthesiser', boolean>;
+  protected abstract learn(t: number, last: boolean, rows: StepRows | null): Record<'cell' | 'synthesiser', boolean>;
   protected abstract commit(last: boolean): void;
 
   reset(batchSize: number): void {
@@ -82,19 +85,19 @@ export abstract class OnlineLearner implements Learner {
     this.restart();
   }
 
-  step(x: Arr, y: Arr | null, last = false): StepResult {
-    this.guard.checkStep(x, y, last);
+  step(x: Arr, y: Arr | null, last = false, options?: StepOptions): StepResult {
+    const rows = this.guard.checkStep(x, y, last, options);
     const { buf, grads, method } = this;
     const B = this.guard.batch;
     const t = this.guard.t;
     for (const g of Object.values(grads)) zeroGroup(g);
 
     // forward: s_t, ŷ_t, ∂ℓ_t/∂s_t into the candidate buffers
-    const lossT = buf.forward(x, y);
+    const lossT = buf.forward(x, y, rows);
     if (!Number.isFinite(lossT)) throw new DivergenceError(method, t, 'the loss');
     checkFiniteArr(buf.next.s, method, t, 'the state s_t');
 
-    const rule = this.learn(t, last);
+    const rule = this.learn(t, last, rows);
     if (buf.hasTarget) this.model.readout.accumulateGrads(buf.dyhat, buf.next.h, B, grads.readout, 1 / B);
     checkFiniteGroups(grads, method, t);
 
@@ -103,7 +106,7 @@ export abstract class OnlineLearner implements Learner {
     this.updates.commitStep(grads, received, lossT / B, t);
     buf.commit();
     this.commit(last);
-    this.guard.advance(last);
+    this.guard.advance(last, rows);
     return { loss: lossT / B };
   }
 

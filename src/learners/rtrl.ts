@@ -4,6 +4,7 @@ import { defaultTraceWindow, TRACE_COMPUTATIONS, type TraceComputation } from '.
 import { BlockedInfluence, FullInfluence, type InfluenceMatrix } from './influence.ts';
 import { COMMON_KEYS, DivergenceError } from './learner.ts';
 import { OnlineLearner, type OnlineOptions } from './online.ts';
+import type { StepRows } from '../data/step-rows.ts';
 
 /**
  * Real-time recurrent learning (docs/MATH.md §4.7): the exact gradient, online, through the
@@ -49,10 +50,10 @@ export class RtrlLearner extends OnlineLearner {
     this.influence.reset();
   }
 
-  protected learn(t: number): { cell: boolean; synthesiser: boolean } {
+  protected learn(t: number, _last: boolean, rows: StepRows | null): { cell: boolean; synthesiser: boolean } {
     const { model, buf, grads } = this;
     const c = buf.next;
-    if (!this.influence.propose(model.cell.jacobian(c), c)) throw new DivergenceError(this.method, t, 'the influence matrix');
+    if (!this.influence.propose(model.cell.jacobian(c), c, rows)) throw new DivergenceError(this.method, t, 'the influence matrix');
     // ∂L_t/∂Ψ = (1/B)·Σ_b (∂L_t/∂s_t)_b·M_{t,b}
     if (!buf.hasTarget) return { cell: false, synthesiser: false };
     this.influence.contract(buf.dLds, 1 / this.guard.batch, grads.cell);
