@@ -3,7 +3,8 @@ import { alloc, type Arr } from '../tensor/dtype.ts';
 import { addAugmented, tdError } from '../kernels/trace.ts';
 import { checkInt, checkOneOf, checkOptions, checkPositive, checkUnit } from '../validate.ts';
 import { clipToNorm } from '../norms.ts';
-import { createEligibilityTrace, TRACE_COMPUTATIONS, traceMemory, type EligibilityTrace, type TraceComputation } from './eligibility-trace.ts';
+import { BlockedTrace, createEligibilityTrace, TRACE_COMPUTATIONS, traceMemory, type EligibilityTrace, type TraceComputation } from './eligibility-trace.ts';
+import { numbers, type LearnerState, type SequenceHead, type StateReader } from './learner-state.ts';
 import { applySyntheticOptions, COMMON_KEYS, DivergenceError, SYNTHETIC_KEYS, type SequenceResult, type SyntheticOptions } from './learner.ts';
 import { OnlineLearner, type OnlineOptions } from './online.ts';
 import { zeroRows, type StepRows } from '../data/step-rows.ts';
@@ -140,6 +141,28 @@ export class BpLambdaLearner extends OnlineLearner {
     if (!last) this.trace.commit();
     this.g_prev.set(this.g_t);
     if (this.common.recordOutputs) this.recorded.push(this.g_t.slice() as Arr);
+  }
+
+  protected ruleConfig(): LearnerState['config'] {
+    const K = this.trace instanceof BlockedTrace ? this.trace.windowLength : null;
+    return { lambda: this.lambda, gamma: this.gamma, sgScale: this.sgScale, synthClip: this.synthClip ?? null, computation: this.computation, traceWindow: K };
+  }
+
+  protected ruleState(): unknown {
+    return { gPrev: numbers(this.g_prev), recorded: this.common.recordOutputs ? this.recorded.map(numbers) : null, trace: this.trace.getState() };
+  }
+
+  protected readRule(v: unknown, r: StateReader, head: SequenceHead, path: string): () => void {
+    const len = head.batch * this.model.stateSize;
+    const o = r.object(v, path, ['gPrev', 'recorded', 'trace']);
+    const gPrev = r.array(o.gPrev, `${path}.gPrev`, len);
+    const recorded = this.common.recordOutputs ? r.list(o.recorded, `${path}.recorded`, head.t).map((a, t) => r.array(a, `${path}.recorded[${t}]`, len)) : o.recorded === null ? [] : r.fail(`${path}.recorded`, 'null (recordOutputs is off)', o.recorded);
+    const installTrace = this.trace.readState(o.trace, r, head.batch, this.model.cell, `${path}.trace`);
+    return () => {
+      this.g_prev.set(gPrev);
+      this.recorded = recorded;
+      installTrace();
+    };
   }
 
   protected override outputs(): Partial<SequenceResult> {

@@ -5,6 +5,7 @@ import { bpttFromTrajectory } from './bptt.ts';
 import type { CommonOptions } from './learner.ts';
 import { COMMON_KEYS, OfflineLearner, type OfflineGradients } from './offline.ts';
 import type { Trajectory } from './trajectory.ts';
+import type { LearnerState } from './learner-state.ts';
 
 /**
  * BPTT as a learner (MATH.md §3): ∂L/∂s_t = ∂L_t/∂s_t + (∂L/∂s_{t+1})·J_{t+1}, backward stops at
@@ -24,6 +25,10 @@ export class BpttLearner extends OfflineLearner {
     super(model, opts, opts.truncation === undefined ? 'bptt' : 'tbptt');
     this.method = opts.truncation === undefined ? 'bptt' : 'tbptt';
     this.truncation = opts.truncation === undefined ? undefined : checkInt(opts.truncation, 'BpttLearner: truncation', 1);
+  }
+
+  protected methodConfig(): LearnerState['config'] {
+    return { truncation: this.truncation ?? null };
   }
 
   protected compute(traj: Trajectory): OfflineGradients {

@@ -1,6 +1,8 @@
-import { BlockedScratch, contractWindow, createTraceWindow, foldWindow, stageTraceStep, type TraceWindow } from '../kernels/blocked-trace.ts';
+import { BlockedScratch, contractWindow, createTraceWindow, foldWindow, stageTraceStep, type StepWindow, type TraceWindow } from '../kernels/blocked-trace.ts';
 import { addTraceInjection, maxAbsFinite, TRACE_SAFE_BOUND, traceContract, traceMagnitudeBound, traceSize, traceUpdate } from '../kernels/trace.ts';
 import { copyRows, type StepRows } from '../data/step-rows.ts';
+import type { Cell } from '../cells/cell.ts';
+import { jacobianJson, numbers, rowsJson, type StateReader } from './learner-state.ts';
 import type { Arr, DType } from '../tensor/dtype.ts';
 import type { Jacobian } from '../tensor/jacobian.ts';
 import { allocBuffer } from '../tensor/ops.ts';
@@ -37,6 +39,10 @@ export interface EligibilityTrace {
   propose(J_t: Jacobian, s_t: Arr, rows?: StepRows | null): boolean;
   /** The proposed e_t becomes the trace. */
   commit(): void;
+  /** The committed trace as JSON-serialisable data (a learner's saved state). */
+  getState(): unknown;
+  /** Reads `getState()`'s value for a batch (checked against `cell`'s sizes and forms); returns its installer (run once prepared for that batch). */
+  readState(v: unknown, r: StateReader, batch: number, cell: Cell, path: string): () => void;
 }
 
 /**
@@ -97,6 +103,23 @@ export class FullTrace implements EligibilityTrace {
     this.cur = 1 - this.cur;
     this.bound = this.candidateBound;
     this.started = true;
+  }
+
+  getState(): unknown {
+    return { started: this.started, bound: this.bound, e: numbers(this.traces![this.cur]) };
+  }
+
+  readState(v: unknown, r: StateReader, batch: number, _cell: Cell, path: string): () => void {
+    const o = r.object(v, path, ['started', 'bound', 'e']);
+    const started = r.bool(o.started, `${path}.started`);
+    const bound = r.number(o.bound, `${path}.bound`);
+    const e = r.array(o.e, `${path}.e`, batch * traceSize(this.n));
+    return () => {
+      this.cur = 0;
+      this.traces![0].set(e);
+      this.started = started;
+      this.bound = bound;
+    };
   }
 
   /**
@@ -192,6 +215,26 @@ export class BlockedTrace implements EligibilityTrace {
     this.restart = null;
   }
 
+  getState(): unknown {
+    return { hasFold: this.hasFold, folded: this.hasFold ? numbers(this.folded![this.cur]) : null, window: windowJson(this.window!, (a) => numbers(a)) };
+  }
+
+  readState(v: unknown, r: StateReader, batch: number, cell: Cell, path: string): () => void {
+    const o = r.object(v, path, ['hasFold', 'folded', 'window']);
+    const hasFold = r.bool(o.hasFold, `${path}.hasFold`);
+    const folded = hasFold ? r.array(o.folded, `${path}.folded`, batch * traceSize(this.n)) : (o.folded === null ? null : r.fail(`${path}.folded`, 'null (no fold yet)', o.folded));
+    const entries = readWindow(o.window, r, batch, cell, this.windowLength, `${path}.window`, (a, p) => r.array(a, p, batch * (this.n + 1)));
+    return () => {
+      this.reset();
+      for (const e of entries) {
+        this.window!.stage(e.J, (a) => a.set(e.local), e.rows);
+        this.window!.commitAppend();
+      }
+      if (folded !== null) this.foldBuffers()[0].set(folded);
+      this.hasFold = hasFold;
+    };
+  }
+
   private foldBuffers(): [Arr, Arr] {
     if (this.folded === null) {
       const len = this.batch * traceSize(this.n);
@@ -219,4 +262,18 @@ export function defaultTraceWindow(n: number): number {
 
 export function createEligibilityTrace(computation: TraceComputation, n: number, dtype: DType, decay: number, window?: number): EligibilityTrace {
   return computation === 'traces' ? new FullTrace(n, dtype, decay) : new BlockedTrace(n, dtype, decay, window ?? defaultTraceWindow(n));
+}
+
+/** A window's committed entries, oldest first: J_τ, the local data L_τ and the step's flags. */
+export function windowJson<L>(window: StepWindow<L>, local: (l: L) => unknown): unknown[] {
+  return Array.from({ length: window.length }, (_, k) => ({ jacobian: jacobianJson(window.jacobian(k)), local: local(window.local(k)), rows: rowsJson(window.rows(k)) }));
+}
+
+/** Reads `windowJson`'s value (at most `capacity` entries, each checked). */
+export function readWindow<L>(v: unknown, r: StateReader, batch: number, cell: Cell, capacity: number, path: string, local: (v: unknown, path: string) => L): { J: Jacobian; local: L; rows: StepRows | null }[] {
+  return r.list(v, path, undefined, capacity).map((entry, k) => {
+    const p = `${path}[${k}]`;
+    const e = r.object(entry, p, ['jacobian', 'local', 'rows']);
+    return { J: r.jacobian(e.jacobian, `${p}.jacobian`, cell, batch), local: local(e.local, `${p}.local`), rows: r.rows(e.rows, `${p}.rows`, batch) };
+  });
 }

@@ -8,6 +8,8 @@ import { allocBuffer, kernels } from '../tensor/ops.ts';
 import type { ParamGroup } from '../tensor/params.ts';
 import type { TraceComputation } from './eligibility-trace.ts';
 import { copyRows, type StepRows } from '../data/step-rows.ts';
+import { cacheJson, numbers, type StateReader } from './learner-state.ts';
+import { readWindow, windowJson } from './eligibility-trace.ts';
 
 /**
  * RTRL's influence matrix M_t = ∂s_t/∂Ψ for a batch (docs/MATH.md §4.7), n × P per example:
@@ -31,6 +33,10 @@ export interface InfluenceMatrix {
   /** grads += scale·Σ_b v_b·M_{t,b} for the proposed M_t (v: batch×n). */
   contract(v: Arr, scale: number, grads: ParamGroup): void;
   commit(): void;
+  /** The committed influence matrix as JSON-serialisable data (a learner's saved state). */
+  getState(): unknown;
+  /** Reads `getState()`'s value for a batch (checked); returns its installer (run once prepared for that batch). */
+  readState(v: unknown, r: StateReader, batch: number, path: string): () => void;
 }
 
 /** Adds scale·flat (P values, the parameters flattened in `params` order) into grads. */
@@ -107,6 +113,21 @@ export class FullInfluence implements InfluenceMatrix {
   commit(): void {
     this.cur = 1 - this.cur;
     this.started = true;
+  }
+
+  getState(): unknown {
+    return { started: this.started, M: numbers(this.M![this.cur]) };
+  }
+
+  readState(v: unknown, r: StateReader, batch: number, path: string): () => void {
+    const o = r.object(v, path, ['started', 'M']);
+    const started = r.bool(o.started, `${path}.started`);
+    const M = r.array(o.M, `${path}.M`, batch * this.cell.stateSize * this.P);
+    return () => {
+      this.cur = 0;
+      this.M![0].set(M);
+      this.started = started;
+    };
   }
 }
 
@@ -193,6 +214,26 @@ export class BlockedInfluence implements InfluenceMatrix {
       this.window!.commitAppend();
     }
     this.restart = null;
+  }
+
+  getState(): unknown {
+    return { hasFold: this.hasFold, folded: this.hasFold ? numbers(this.folded![this.cur]) : null, window: windowJson(this.window!, cacheJson) };
+  }
+
+  readState(v: unknown, r: StateReader, batch: number, path: string): () => void {
+    const o = r.object(v, path, ['hasFold', 'folded', 'window']);
+    const hasFold = r.bool(o.hasFold, `${path}.hasFold`);
+    const folded = hasFold ? r.array(o.folded, `${path}.folded`, batch * this.n * this.P) : o.folded === null ? null : r.fail(`${path}.folded`, 'null (no fold yet)', o.folded);
+    const entries = readWindow(o.window, r, batch, this.cell, this.windowLength, `${path}.window`, (c, p) => r.cache(c, p, this.cell, batch));
+    return () => {
+      this.reset();
+      for (const e of entries) {
+        this.window!.stage(e.J, (c) => copyCellCache(e.local, c), e.rows);
+        this.window!.commitAppend();
+      }
+      if (folded !== null) this.foldBuffers()[0].set(folded);
+      this.hasFold = hasFold;
+    };
   }
 
   private get n(): number {

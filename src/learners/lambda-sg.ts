@@ -6,6 +6,7 @@ import { endsEpisode, episodeLayout } from '../data/episodes.ts';
 import { zeroRows } from '../data/step-rows.ts';
 import { checkOptions, checkUnit } from '../validate.ts';
 import { applySyntheticOptions, SYNTHETIC_KEYS, type CommonOptions, type SyntheticOptions } from './learner.ts';
+import type { LearnerState } from './learner-state.ts';
 import { COMMON_KEYS, OfflineLearner, type OfflineGradients } from './offline.ts';
 import { readoutGrads, type Trajectory } from './trajectory.ts';
 
@@ -36,6 +37,10 @@ export class LambdaSgLearner extends OfflineLearner {
     this.gamma = checkUnit(opts.gamma, 'LambdaSgLearner: gamma');
     // last: ρ changes the model (keeping its function), only once every option is valid
     this.sgScale = applySyntheticOptions(model, opts, 'LambdaSgLearner');
+  }
+
+  protected methodConfig(): LearnerState['config'] {
+    return { lambda: this.lambda, gamma: this.gamma, sgScale: this.sgScale };
   }
 
   protected compute(traj: Trajectory, terminal: boolean): OfflineGradients {

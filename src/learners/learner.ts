@@ -6,6 +6,7 @@ import { checkInt, checkOneOf, describe } from '../validate.ts';
 import { LOSS_KINDS, type LossKind } from '../data/batch.ts';
 import { checkStepArray, checkTargets } from '../data/validate-batch.ts';
 import { EpisodeBook, type StepOptions, type StepRows } from '../data/step-rows.ts';
+import { groupsJson, LEARNER_STATE_FORMAT, LEARNER_STATE_VERSION, modelShape, numbers, type LearnerState, type SequenceHead, type StateReader } from './learner-state.ts';
 
 /**
  * One interface for every learning algorithm. A learner consumes a batch of sequences one
@@ -35,6 +36,8 @@ export interface Learner {
   reset(batchSize: number): void;
   step(x: Arr, y: Arr | null, last?: boolean, options?: StepOptions): StepResult;
   end(): SequenceResult;
+  getState(): LearnerState;
+  setState(state: unknown): void;
 }
 
 export interface StepResult {
@@ -150,6 +153,18 @@ export class StepGuard {
     this.ended = true;
   }
 
+  /** The open sequence's head for a saved state (batch, step count, terminal, pending restarts). */
+  head(): { batch: number; t: number; terminal: boolean; pendingRestarts: number[] } {
+    return { batch: this.batch, t: this.t, terminal: this.terminal, pendingRestarts: numbers(this.episodes.pendingRestarts()) };
+  }
+
+  /** Reopens a saved sequence (after `reset(head.batch)`). */
+  restore(head: SequenceHead): void {
+    this.t = head.t;
+    this.terminal = head.terminal;
+    this.episodes.setPendingRestarts(head.pendingRestarts);
+  }
+
   checkEnd(): void {
     if (this.ended) throw new Error(`${this.method}.end: no open sequence: call reset(batchSize) and step(...) first`);
     if (this.t === 0) throw new Error(`${this.method}.end: the sequence has no steps`);
@@ -169,6 +184,16 @@ export interface CommonOptions {
 }
 
 export const COMMON_KEYS = ['loss', 'optimizer', 'recordOutputs'] as const;
+
+/** The options every learner's state records (LearnerState.config). */
+export function commonConfig(opts: CommonOptions): LearnerState['config'] {
+  return { loss: opts.loss, recordOutputs: opts.recordOutputs ?? false };
+}
+
+/** A state's header for `getState()`: everything but the open sequence. */
+export function stateHeader(method: string, config: LearnerState['config'], model: Model, optimizer: Optimizer | undefined): Omit<LearnerState, 'sequence'> {
+  return { format: LEARNER_STATE_FORMAT, version: LEARNER_STATE_VERSION, method, config, model: modelShape(model), optimizer: optimizer ? { name: optimizer.name, state: optimizer.getState() } : null };
+}
 
 /** The options every synthetic-gradient learner (bp-lambda, lambda-sg, sg) takes. */
 export interface SyntheticOptions {
@@ -270,6 +295,24 @@ export class OnlineUpdates {
       this.received[k] ||= received[k];
     }
     this.lossSum += loss;
+  }
+
+  toJson(): unknown {
+    return { sum: groupsJson(this.sum), lossSum: this.lossSum, received: { ...this.received } };
+  }
+
+  /** Reads `toJson()`'s value for a model's groups (checked); returns the function that installs it into an OnlineUpdates. */
+  static read(v: unknown, r: StateReader, path: string, like: ModelGroups): (into: OnlineUpdates) => void {
+    const o = r.object(v, path, ['sum', 'lossSum', 'received']);
+    const sum = r.groups(o.sum, `${path}.sum`, like);
+    const lossSum = r.number(o.lossSum, `${path}.lossSum`);
+    const rec = r.object(o.received, `${path}.received`, ['cell', 'readout', 'synthesiser']);
+    const received = { cell: r.bool(rec.cell, `${path}.received.cell`), readout: r.bool(rec.readout, `${path}.received.readout`), synthesiser: r.bool(rec.synthesiser, `${path}.received.synthesiser`) };
+    return (into) => {
+      for (const g of ['cell', 'readout', 'synthesiser'] as const) for (const [k, t] of Object.entries(into.sum[g])) t.data.set(sum[g][k]);
+      into.lossSum = lossSum;
+      Object.assign(into.received, received);
+    };
   }
 
   /** Closes the sequence of `steps` steps: the per-sequence update, if any. */

@@ -3,6 +3,7 @@ import { zerosLike } from '../tensor/params.ts';
 import { alloc, type Arr } from '../tensor/dtype.ts';
 import { checkInt, checkOptions, checkUnit } from '../validate.ts';
 import { applySyntheticOptions, SYNTHETIC_KEYS, type CommonOptions, type SyntheticOptions } from './learner.ts';
+import type { LearnerState } from './learner-state.ts';
 import { COMMON_KEYS, OfflineLearner, type OfflineGradients } from './offline.ts';
 import { isWindowStart, readoutGrads, type Trajectory } from './trajectory.ts';
 import { episodeLayout, type EpisodeLayout } from '../data/episodes.ts';
@@ -35,6 +36,10 @@ export class NStepSgLearner extends OfflineLearner {
     this.gamma = checkUnit(opts.gamma, 'NStepSgLearner: gamma');
     // last: ρ changes the model (keeping its function), only once every option is valid
     this.sgScale = applySyntheticOptions(model, opts, 'NStepSgLearner');
+  }
+
+  protected methodConfig(): LearnerState['config'] {
+    return { truncation: this.truncation, gamma: this.gamma, sgScale: this.sgScale };
   }
 
   protected compute(traj: Trajectory, terminal: boolean): OfflineGradients {

@@ -5,6 +5,7 @@ import { BlockedInfluence, FullInfluence, type InfluenceMatrix } from './influen
 import { COMMON_KEYS, DivergenceError } from './learner.ts';
 import { OnlineLearner, type OnlineOptions } from './online.ts';
 import type { StepRows } from '../data/step-rows.ts';
+import type { LearnerState, SequenceHead, StateReader } from './learner-state.ts';
 
 /**
  * Real-time recurrent learning (docs/MATH.md §4.7): the exact gradient, online, through the
@@ -62,5 +63,18 @@ export class RtrlLearner extends OnlineLearner {
 
   protected commit(): void {
     this.influence.commit();
+  }
+
+  protected ruleConfig(): LearnerState['config'] {
+    return { computation: this.influence.computation, traceWindow: this.influence instanceof BlockedInfluence ? this.influence.windowLength : null };
+  }
+
+  protected ruleState(): unknown {
+    return { influence: this.influence.getState() };
+  }
+
+  protected readRule(v: unknown, r: StateReader, head: SequenceHead, path: string): () => void {
+    const o = r.object(v, path, ['influence']);
+    return this.influence.readState(o.influence, r, head.batch, `${path}.influence`);
   }
 }
