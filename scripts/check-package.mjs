@@ -6,7 +6,8 @@
  * packs the clone), and in each:
  *   1. checks what shipped: dist/ (JavaScript and declarations), README.md, LICENSE, CHANGELOG.md;
  *   2. `npx bp-lambda --version` prints the version of package.json;
- *   3. imports every Node entry point and trains a few steps (core, backends with wasm, ndarray);
+ *   3. imports every Node entry point and trains a few steps (core, backends with wasm, ndarray),
+ *      saving and resuming the learner, and runs the testing entry's gradient check;
  *   4. type-checks a file that imports every entry point, with no @types package installed, and
  *      then the README's TypeScript examples (each `## ` section's ```ts blocks as one module,
  *      after a prelude declaring the names they leave free), with @types/ndarray installed for the
@@ -49,6 +50,7 @@ const ENTRY_POINTS = `import { createModel, createLearner, trainSequence, Tensor
 import { useBackend, createBackend, type BackendChoice } from 'bp-lambda/backends';
 import { fromNdarray, toNdarray, copyToNdarray, type NdArrayView } from 'bp-lambda/ndarray';
 import { modelFromSafetensors, modelToSafetensors } from 'bp-lambda/pytorch';
+import { checkCellGradients, modelArb, type GradientCheckReport } from 'bp-lambda/testing';
 import * as browser from 'bp-lambda/browser';
 import * as browserNdarray from 'bp-lambda/browser/ndarray';
 import * as gpu from 'bp-lambda/browser/gpu-backend';
@@ -62,7 +64,8 @@ await createBackend('js');
 const view: NdArrayView = toNdarray(new Tensor([2], new Float64Array(2)));
 const t: Tensor = fromNdarray(view.transpose(0), 'float32');
 copyToNdarray(t, view).get(0);
-const fns: unknown[] = [browser.createModel, browserNdarray.fromNdarray, gpu.createGpuBackend, loss, modelFromSafetensors(modelToSafetensors(model)).outputSize];
+const report: GradientCheckReport = checkCellGradients(model.cell);
+const fns: unknown[] = [browser.createModel, browserNdarray.fromNdarray, gpu.createGpuBackend, loss, modelFromSafetensors(modelToSafetensors(model)).outputSize, report.ok, modelArb()];
 export { fns };
 `;
 
@@ -75,18 +78,30 @@ function run(cmd, args, cwd, env = process.env) {
   }
 }
 
-/** The README's ```ts blocks, grouped by `## ` section: [{ section, code }]. */
+/**
+ * The README's ```ts blocks, grouped by `## ` section: [{ section, code }]. A block right after
+ * a line `<!-- example: NAME -->` is a self-contained, runnable example: it forms its own group,
+ * section `example: NAME` (test/readme.test.ts runs these).
+ */
 export function readmeExamples(markdown) {
   const sections = new Map();
   let section = 'top';
   let block = null;
+  let group = null;
+  let example = null;
   for (const line of markdown.split('\n')) {
-    if (block === null && line.startsWith('## ')) section = line.slice(3).trim();
-    else if (block === null && /^```ts\s*$/.test(line)) block = [];
-    else if (block !== null && /^```\s*$/.test(line)) {
-      sections.set(section, [...(sections.get(section) ?? []), block.join('\n')]);
+    const marker = block === null ? /^<!-- example: ([\w-]+) -->\s*$/.exec(line) : null;
+    if (marker) example = `example: ${marker[1]}`;
+    else if (block === null && line.startsWith('## ')) section = line.slice(3).trim();
+    else if (block === null && /^```ts\s*$/.test(line)) {
+      block = [];
+      group = example ?? section;
+      example = null;
+    } else if (block !== null && /^```\s*$/.test(line)) {
+      sections.set(group, [...(sections.get(group) ?? []), block.join('\n')]);
       block = null;
     } else if (block !== null) block.push(line);
+    else if (line.trim() !== '') example = null;
   }
   return [...sections].map(([name, blocks]) => ({ section: name, code: blocks.join('\n\n') }));
 }
@@ -118,10 +133,11 @@ function typecheck(dir, files, label) {
   return failures;
 }
 
-const SMOKE = `import { createModel, createLearner, trainSequence, predict, Tensor } from 'bp-lambda';
+const SMOKE = `import { createModel, createLearner, trainSequence, predict, Tensor, makeBatch } from 'bp-lambda';
 import { useBackend } from 'bp-lambda/backends';
 import { fromNdarray, copyToNdarray } from 'bp-lambda/ndarray';
 import { modelFromSafetensors, modelToSafetensors } from 'bp-lambda/pytorch';
+import { checkCellGradients } from 'bp-lambda/testing';
 import ndarray from 'ndarray';
 const previous = await useBackend('wasm');
 const model = createModel({ cell: 'lstm', inputSize: 2, hiddenSize: 4, outputSize: 1, seed: 1 });
@@ -134,6 +150,14 @@ const back = copyToNdarray(new Tensor([2, 3], x.data), ndarray(new Float64Array(
 if (!Number.isFinite(r.loss) || back.get(0, 0) !== 1 || back.get(1, 0) !== 2) throw new Error('smoke run: wrong numbers');
 const moved = modelFromSafetensors(modelToSafetensors(model));
 if (predict(moved, batch.x).outputs[2][0] !== predict(model, batch.x).outputs[2][0]) throw new Error('smoke run: the safetensors round trip changed the model');
+const padded = makeBatch({ x: [[[1, 2], [3, 4]], [[5, 6], [NaN, 0]]], y: [[[0.5], [0.1]], [[0.2], [NaN]]], loss: 'mse', lengths: [2, 1] });
+learner.reset(2);
+learner.step(padded.x[0], padded.y[0], false, { active: [1, 1] });
+const resumed = createLearner('bp-lambda', model, { loss: 'mse', lambda: 0.9, gamma: 0.9 });
+resumed.setState(JSON.parse(JSON.stringify(learner.getState())));
+const active = [1, 0];
+if (resumed.step(padded.x[1], padded.y[1], true, { active }).loss !== learner.step(padded.x[1], padded.y[1], true, { active }).loss) throw new Error('smoke run: a resumed learner gave other numbers');
+if (!checkCellGradients(model.cell).ok) throw new Error('smoke run: the LSTM failed its gradient check');
 console.log('loss ' + r.loss.toFixed(6) + ', backend ' + (previous ? 'switched' : '?'));
 `;
 
@@ -145,7 +169,7 @@ function checkConsumer(base, label, spec) {
   console.log(`\n${label}: npm install ${spec}`);
   const aliases = Object.entries(TYPESCRIPTS).map(([alias, range]) => `${alias}@npm:typescript@${range}`);
   const t0 = performance.now();
-  run('npm', ['install', '--no-audit', '--no-fund', spec, 'ndarray', 'ndarray-ops', ...aliases], dir);
+  run('npm', ['install', '--no-audit', '--no-fund', spec, 'ndarray', 'ndarray-ops', 'fast-check', ...aliases], dir);
   console.log(`  installed in ${((performance.now() - t0) / 1000).toFixed(0)} s`);
   const failures = [];
   const installed = join(dir, 'node_modules', 'bp-lambda');

@@ -4,19 +4,19 @@ import fc from 'fast-check';
 import { allParams, caseArb, forEachCell, groupsErr, makeBatch, makeModel, relErr, RUNS, RUNS_PER_CELL, uniformArb, type Case } from '../helpers.ts';
 import { createLearner, trainSequence } from '../../src/learners/index.ts';
 import { gradientAlignment } from '../../src/learners/alignment.ts';
-import { zeroGrads, type Learner, type SequenceResult } from '../../src/learners/learner.ts';
+import type { Learner, SequenceResult } from '../../src/learners/learner.ts';
+import { perExampleReference } from '../../src/testing.ts';
 import type { Model, ModelGroups } from '../../src/model/model.ts';
 import type { Optimizer, StepGrads } from '../../src/optim/optimizer.ts';
 import { Adam } from '../../src/optim/adam.ts';
 import { Rng } from '../../src/rng.ts';
-import { addScaled } from '../../src/tensor/params.ts';
 import type { SeqBatch } from '../../src/data/batch.ts';
 import type { Arr } from '../../src/tensor/dtype.ts';
 
 /**
  * Variable-length sequences and per-example episode ends. The oracle is independent of the
  * masked code path: every example runs alone (a batch of one, no flags), episode by episode,
- * and the batch's gradients are (1/B)·Σ of theirs.
+ * and the batch's gradients are (1/B)·Σ of theirs (perExampleReference, bp-lambda/testing).
  */
 
 /** Per-example flags of every step, and whether the last step is terminal for the whole batch. */
@@ -50,35 +50,9 @@ function row(a: Arr, b: number, width: number): Arr {
   return a.slice(b * width, (b + 1) * width) as Arr;
 }
 
-/** Every example alone, episode by episode (a batch of one, no per-example flags), combined with the 1/B convention. */
-function perExampleOracle(make: () => Learner, model: Model, batch: SeqBatch, s: Schedule): { loss: number; grads: ModelGroups } {
-  const { B, T, inputSize: I, outputSize: O } = batch;
-  const sum = zeroGrads(model);
-  let loss = 0;
-  for (let b = 0; b < B; b++) {
-    let episode: number[] = [];
-    const close = (terminal: boolean) => {
-      if (episode.length === 0) return;
-      const l = make();
-      l.reset(1);
-      episode.forEach((t, k) => {
-        const y = batch.y[t];
-        l.step(row(batch.x[t], b, I), y === null ? null : row(y, b, O), terminal && k === episode.length - 1);
-      });
-      const r = l.end();
-      for (const g of ['cell', 'readout', 'synthesiser'] as const) addScaled(sum[g], r.grads[g], 1 / B);
-      loss += r.loss / B;
-      episode = [];
-    };
-    for (let t = 0; t < T; t++) {
-      if (!s.active[t][b]) continue;
-      episode.push(t);
-      if (s.terminal[t][b]) close(true);
-      else if (s.last && t === T - 1) close(true);
-    }
-    close(false);
-  }
-  return { loss, grads: sum };
+/** Every example alone, episode by episode (bp-lambda/testing's reference for masked batches). */
+function perExampleOracle(make: () => Learner, _model: Model, batch: SeqBatch, s: Schedule) {
+  return perExampleReference(make, batch, s.active.map((active, t) => ({ active, terminal: s.terminal[t] })), s.last);
 }
 
 type Maker = (m: Model, c: Case) => Learner;
