@@ -6,6 +6,6 @@
  * batches. It imports fast-check, an optional peer dependency of this entry only
  * (`npm install --save-dev fast-check`); the core does not. Not part of the browser bundles.
  */
-export { checkCellGradients, checkLearnerGradients, type GradientCheckReport, type GradientCheckOptions, type CellCheckOptions } from './testing/gradient-check.ts';
+export { checkCellGradients, checkLearnerGradients, centralDiff, fivePoint, type GradientCheckReport, type GradientCheckOptions, type CellCheckOptions } from './testing/gradient-check.ts';
 export { bpttReference, oracleSynthesiserModel, perExampleReference } from './testing/oracles.ts';
 export { modelArb, batchArb, modelAndBatchArb, type ModelArbOptions, type BatchArbOptions } from './testing/arbitraries.ts';

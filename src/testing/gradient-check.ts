@@ -58,9 +58,20 @@ function readOptions(opts: GradientCheckOptions | undefined, name: string, extra
   };
 }
 
-/** f'(0) by the five-point central difference with step h. */
-function fivePoint(f: (d: number) => number, h: number): number {
+/** f'(0) ≈ [−f(2h) + 8f(h) − 8f(−h) + f(−2h)] / 12h, the five-point central difference (error O(h⁴)). */
+export function fivePoint(f: (d: number) => number, h = 1e-4): number {
   return (-f(2 * h) + 8 * f(h) - 8 * f(-h) + f(-2 * h)) / (12 * h);
+}
+
+/** ∂f/∂x[i] by the five-point central difference, x[i] perturbed in place and restored. */
+export function centralDiff(f: () => number, x: Float64Array | Float32Array, i: number, h = 1e-4): number {
+  return fivePoint((d) => {
+    const old = x[i];
+    x[i] = old + d;
+    const v = f();
+    x[i] = old;
+    return v;
+  }, h);
 }
 
 /** Keeps the worst comparison. */
@@ -121,14 +132,7 @@ export function checkCellGradients(cell: Cell, options?: CellCheckOptions): Grad
     for (let i = 0; i < v.length; i++) s += v[i] * probe.s[i];
     return s;
   };
-  const perturb = (a: Float64Array | Float32Array, i: number, f: () => number) =>
-    fivePoint((d) => {
-      const old = a[i];
-      a[i] = old + d;
-      const r = f();
-      a[i] = old;
-      return r;
-    }, h);
+  const perturb = (a: Float64Array | Float32Array, i: number, f: () => number) => centralDiff(f, a, i, h);
 
   const J = jacobianToDense(cell.jacobian(cache), new Float64Array(B * n * n));
   for (const q of sample(B * n * n, maxEntries, rng)) {
@@ -177,16 +181,7 @@ export function checkLearnerGradients(learner: Learner, batch: SeqBatch, options
   const loss = () => forwardTrajectory(model, batch).loss;
   for (const g of groups) {
     for (const [k, t] of Object.entries(params[g])) {
-      for (const i of sample(t.size, maxEntries, rng)) {
-        const numeric = fivePoint((d) => {
-          const old = t.data[i];
-          t.data[i] = old + d;
-          const l = loss();
-          t.data[i] = old;
-          return l;
-        }, h);
-        worst.add(`${g}.${k}[${i}]`, grads[g][k].data[i], numeric);
-      }
+      for (const i of sample(t.size, maxEntries, rng)) worst.add(`${g}.${k}[${i}]`, grads[g][k].data[i], centralDiff(loss, t.data, i, h));
     }
   }
   return worst.report;
