@@ -134,7 +134,10 @@ export class BpLambdaLearner extends OnlineLearner {
     const sig = this.v;
     for (let i = 0; i < sig.length; i++) sig[i] = buf.dLds[i] + this.sgScale * g_t[i];
     cell.vjpParams(c, sig, grads.cell, 1 / B);
-    return { cell: buf.hasTarget || (this.sgScale !== 0 && !last), synthesiser: prev !== null };
+    // a step that every example sits out (or only starts an episode at) gives a group nothing
+    const held = rows === null ? 0 : rows.heldCount;
+    const restarts = rows === null ? 0 : rows.restartCount;
+    return { cell: held < B && (buf.hasTarget || (this.sgScale !== 0 && !last)), synthesiser: prev !== null && held + restarts < B };
   }
 
   protected commit(last: boolean): void {

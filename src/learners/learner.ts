@@ -6,7 +6,7 @@ import { checkInt, checkOneOf, describe } from '../validate.ts';
 import { LOSS_KINDS, type LossKind } from '../data/batch.ts';
 import { checkStepArray, checkTargets } from '../data/validate-batch.ts';
 import { EpisodeBook, type StepOptions, type StepRows } from '../data/step-rows.ts';
-import { groupsJson, LEARNER_STATE_FORMAT, LEARNER_STATE_VERSION, modelShape, numbers, type LearnerState, type SequenceHead, type StateReader } from './learner-state.ts';
+import { checkHeader, groupsJson, installState, LEARNER_STATE_FORMAT, LEARNER_STATE_VERSION, modelShape, numbers, readSequenceHead, StateReader, type LearnerState, type SequenceHead } from './learner-state.ts';
 
 /**
  * One interface for every learning algorithm. A learner consumes a batch of sequences one
@@ -190,9 +190,43 @@ export function commonConfig(opts: CommonOptions): LearnerState['config'] {
   return { loss: opts.loss, recordOutputs: opts.recordOutputs ?? false };
 }
 
-/** A state's header for `getState()`: everything but the open sequence. */
-export function stateHeader(method: string, config: LearnerState['config'], model: Model, optimizer: Optimizer | undefined): Omit<LearnerState, 'sequence'> {
-  return { format: LEARNER_STATE_FORMAT, version: LEARNER_STATE_VERSION, method, config, model: modelShape(model), optimizer: optimizer ? { name: optimizer.name, state: optimizer.getState() } : null };
+/** What saving and restoring a learner's state needs of it. */
+export interface StateOwner {
+  readonly method: string;
+  readonly model: Model;
+  readonly guard: StepGuard;
+  readonly optimizer: Optimizer | undefined;
+  readonly config: LearnerState['config'];
+  reset(batch: number): void;
+}
+
+/** `getState()`: the header, and the open sequence (its head and the method's `sequence()` part) or null. */
+export function saveState(o: StateOwner, sequence: () => Record<string, unknown>): LearnerState {
+  const header: Omit<LearnerState, 'sequence'> = { format: LEARNER_STATE_FORMAT, version: LEARNER_STATE_VERSION, method: o.method, config: o.config, model: modelShape(o.model), optimizer: o.optimizer ? { name: o.optimizer.name, state: o.optimizer.getState() } : null };
+  return { ...header, sequence: o.guard.ended ? null : { ...o.guard.head(), ...sequence() } };
+}
+
+/**
+ * `setState(state)`: checks the header, reads the open sequence (the method's `keys` with
+ * `read`, which checks them and returns their installer), and only then installs: the
+ * optimizer's state, `reset(batch)`, the method's part, the sequence's head. A refused state
+ * changes nothing (installState).
+ */
+export function restoreState(o: StateOwner, state: unknown, keys: readonly string[], read: (seq: Record<string, unknown>, head: SequenceHead, r: StateReader) => () => void): void {
+  const r = new StateReader(`${o.method}.setState`, o.model.dtype);
+  const s = checkHeader(state, r, o.method, o.config, o.model, o.optimizer);
+  if (s.sequence === null) {
+    installState(o.optimizer, s.optimizer, o.model, () => o.guard.close());
+    return;
+  }
+  const seq = r.object(s.sequence, 'state.sequence', ['batch', 't', 'terminal', 'pendingRestarts', ...keys]);
+  const head = readSequenceHead(seq, r);
+  const install = read(seq, head, r);
+  installState(o.optimizer, s.optimizer, o.model, () => {
+    o.reset(head.batch);
+    install();
+    o.guard.restore(head);
+  });
 }
 
 /** The options every synthetic-gradient learner (bp-lambda, lambda-sg, sg) takes. */

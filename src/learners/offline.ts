@@ -1,8 +1,8 @@
 import type { Model, ModelGroups } from '../model/model.ts';
 import type { Arr } from '../tensor/dtype.ts';
-import { applyOptimizer, COMMON_KEYS, checkCommon, checkFiniteGroups, commonConfig, DivergenceError, stateHeader, StepGuard, type CommonOptions, type Learner, type SequenceResult, type StepResult } from './learner.ts';
+import { applyOptimizer, COMMON_KEYS, checkCommon, checkFiniteGroups, commonConfig, DivergenceError, restoreState, saveState, StepGuard, type CommonOptions, type Learner, type SequenceResult, type StateOwner, type StepResult } from './learner.ts';
 import { TrajectoryRecorder, type RecordedStep, type Trajectory } from './trajectory.ts';
-import { cacheJson, checkHeader, installState, numbers, readSequenceHead, rowsJson, StateReader, type LearnerState } from './learner-state.ts';
+import { cacheJson, numbers, rowsJson, type LearnerState } from './learner-state.ts';
 import { allocating } from '../memory.ts';
 import type { StepOptions } from '../data/step-rows.ts';
 
@@ -41,49 +41,39 @@ export abstract class OfflineLearner implements Learner {
   /** The method's options that a saved state must match (besides loss and recordOutputs). */
   protected abstract methodConfig(): LearnerState['config'];
 
-  private config(): LearnerState['config'] {
-    return { ...commonConfig(this.common), ...this.methodConfig() };
+  /** What saving and restoring needs (learner.ts: saveState, restoreState). */
+  private owner(): StateOwner {
+    return { method: this.method, model: this.model, guard: this.guard, optimizer: this.common.optimizer, config: { ...commonConfig(this.common), ...this.methodConfig() }, reset: (B) => this.reset(B) };
   }
 
   /** The learner with its buffered steps (see Learner.getState and learner-state.ts). */
   getState(): LearnerState {
-    const header = stateHeader(this.method, this.config(), this.model, this.common.optimizer);
-    if (this.guard.ended) return { ...header, sequence: null };
-    const steps = this.rec!.steps().map((s) => ({ cache: cacheJson(s.cache), yhat: numbers(s.yhat), dyhat: s.dyhat === null ? null : numbers(s.dyhat), dLds: numbers(s.dLds), loss: s.loss, rows: rowsJson(s.rows) }));
-    return { ...header, sequence: { ...this.guard.head(), steps } };
+    return saveState(this.owner(), () => ({
+      steps: this.rec!.steps().map((s) => ({ cache: cacheJson(s.cache), yhat: numbers(s.yhat), dyhat: s.dyhat === null ? null : numbers(s.dyhat), dLds: numbers(s.dLds), loss: s.loss, rows: rowsJson(s.rows) })),
+    }));
   }
 
   /** Restores `getState()`'s value (checked in full first; a refused state changes nothing). */
   setState(state: unknown): void {
     const { model } = this;
-    const r = new StateReader(`${this.method}.setState`, model.dtype);
-    const { optimizer } = this.common;
-    const o = checkHeader(state, r, this.method, this.config(), model, optimizer);
-    if (o.sequence === null) {
-      installState(optimizer, o.optimizer, model, () => this.guard.close());
-      return;
-    }
-    const seq = r.object(o.sequence, 'state.sequence', ['batch', 't', 'terminal', 'pendingRestarts', 'steps']);
-    const head = readSequenceHead(seq, r);
-    const B = head.batch;
-    const O = model.outputSize;
-    const n = model.stateSize;
-    const steps: RecordedStep[] = r.list(seq.steps, 'state.sequence.steps', head.t).map((v, t) => {
-      const p = `state.sequence.steps[${t}]`;
-      const s = r.object(v, p, ['cache', 'yhat', 'dyhat', 'dLds', 'loss', 'rows']);
-      return {
-        cache: r.cache(s.cache, `${p}.cache`, model.cell, B),
-        yhat: r.array(s.yhat, `${p}.yhat`, B * O),
-        dyhat: s.dyhat === null ? null : r.array(s.dyhat, `${p}.dyhat`, B * O),
-        dLds: r.array(s.dLds, `${p}.dLds`, B * n),
-        loss: r.number(s.loss, `${p}.loss`),
-        rows: r.rows(s.rows, `${p}.rows`, B),
+    restoreState(this.owner(), state, ['steps'], (seq, head, r) => {
+      const B = head.batch;
+      const w = { O: B * model.outputSize, n: B * model.stateSize };
+      const steps: RecordedStep[] = r.list(seq.steps, 'state.sequence.steps', head.t).map((v, t) => {
+        const p = `state.sequence.steps[${t}]`;
+        const s = r.object(v, p, ['cache', 'yhat', 'dyhat', 'dLds', 'loss', 'rows']);
+        return {
+          cache: r.cache(s.cache, `${p}.cache`, model.cell, B),
+          yhat: r.array(s.yhat, `${p}.yhat`, w.O),
+          dyhat: s.dyhat === null ? null : r.array(s.dyhat, `${p}.dyhat`, w.O),
+          dLds: r.array(s.dLds, `${p}.dLds`, w.n),
+          loss: r.number(s.loss, `${p}.loss`),
+          rows: r.rows(s.rows, `${p}.rows`, B),
+        };
+      });
+      return () => {
+        for (const s of steps) this.rec!.keep(s);
       };
-    });
-    installState(optimizer, o.optimizer, model, () => {
-      this.reset(B);
-      for (const s of steps) this.rec!.keep(s);
-      this.guard.restore(head);
     });
   }
 

@@ -4,8 +4,8 @@ import type { Arr } from '../tensor/dtype.ts';
 import { checkOneOf } from '../validate.ts';
 import { allocating } from '../memory.ts';
 import type { GroupName } from '../optim/optimizer.ts';
-import { checkCommon, checkFiniteArr, checkFiniteGroups, commonConfig, DivergenceError, OnlineUpdates, stateHeader, StepGuard, zeroGrads, type CommonOptions, type Learner, type SequenceResult, type StepResult } from './learner.ts';
-import { cacheJson, checkHeader, installState, readSequenceHead, StateReader, type LearnerState, type SequenceHead } from './learner-state.ts';
+import { checkCommon, checkFiniteArr, checkFiniteGroups, commonConfig, DivergenceError, OnlineUpdates, restoreState, saveState, StepGuard, zeroGrads, type CommonOptions, type Learner, type SequenceResult, type StateOwner, type StepResult } from './learner.ts';
+import { cacheJson, type LearnerState, type SequenceHead, type StateReader } from './learner-state.ts';
 import { StepBuffers } from './step-buffers.ts';
 import type { StepOptions, StepRows } from '../data/step-rows.ts';
 
@@ -71,41 +71,31 @@ export abstract class OnlineLearner implements Learner {
   /** Reads `ruleState()`'s value for a sequence with `head` (checked); returns its installer, run after `reset(head.batch)`. */
   protected abstract readRule(v: unknown, r: StateReader, head: SequenceHead, path: string): () => void;
 
-  private config(): LearnerState['config'] {
-    return { ...commonConfig(this.common), regime: this.regime, ...this.ruleConfig() };
+  /** What saving and restoring needs (learner.ts: saveState, restoreState). */
+  private owner(): StateOwner {
+    return { method: this.method, model: this.model, guard: this.guard, optimizer: this.common.optimizer, config: { ...commonConfig(this.common), regime: this.regime, ...this.ruleConfig() }, reset: (B) => this.reset(B) };
   }
 
   /** The learner in the middle of a stream (see Learner.getState and learner-state.ts). */
   getState(): LearnerState {
-    const g = this.guard;
-    const header = stateHeader(this.method, this.config(), this.model, this.common.optimizer);
-    if (g.ended) return { ...header, sequence: null };
-    const committed = this.buf.committed();
-    return { ...header, sequence: { ...g.head(), committed: committed === null ? null : cacheJson(committed), updates: this.updates.toJson(), rule: this.ruleState() } };
+    return saveState(this.owner(), () => {
+      const committed = this.buf.committed();
+      return { committed: committed === null ? null : cacheJson(committed), updates: this.updates.toJson(), rule: this.ruleState() };
+    });
   }
 
   /** Restores `getState()`'s value (checked in full first; a refused state changes nothing). */
   setState(state: unknown): void {
-    const r = new StateReader(`${this.method}.setState`, this.model.dtype);
-    const { optimizer } = this.common;
-    const o = checkHeader(state, r, this.method, this.config(), this.model, optimizer);
-    if (o.sequence === null) {
-      installState(optimizer, o.optimizer, this.model, () => this.guard.close());
-      return;
-    }
-    const seq = r.object(o.sequence, 'state.sequence', ['batch', 't', 'terminal', 'pendingRestarts', 'committed', 'updates', 'rule']);
-    const head = readSequenceHead(seq, r);
-    const B = head.batch;
-    if ((seq.committed === null) !== (head.t === 0)) r.fail('state.sequence.committed', head.t === 0 ? 'null (no step yet)' : "the committed step's cell cache", seq.committed);
-    const committed = seq.committed === null ? null : r.cache(seq.committed, 'state.sequence.committed', this.model.cell, B);
-    const installUpdates = OnlineUpdates.read(seq.updates, r, 'state.sequence.updates', this.model.groups());
-    const installRule = this.readRule(seq.rule, r, head, 'state.sequence.rule');
-    installState(optimizer, o.optimizer, this.model, () => {
-      this.reset(B);
-      this.buf.restore(committed);
-      installUpdates(this.updates);
-      installRule();
-      this.guard.restore(head);
+    restoreState(this.owner(), state, ['committed', 'updates', 'rule'], (seq, head, r) => {
+      if ((seq.committed === null) !== (head.t === 0)) r.fail('state.sequence.committed', head.t === 0 ? 'null (no step yet)' : "the committed step's cell cache", seq.committed);
+      const committed = seq.committed === null ? null : r.cache(seq.committed, 'state.sequence.committed', this.model.cell, head.batch);
+      const installUpdates = OnlineUpdates.read(seq.updates, r, 'state.sequence.updates', this.model.groups());
+      const installRule = this.readRule(seq.rule, r, head, 'state.sequence.rule');
+      return () => {
+        this.buf.restore(committed);
+        installUpdates(this.updates);
+        installRule();
+      };
     });
   }
 

@@ -263,3 +263,24 @@ test('step options are checked, a bad masked step changes nothing, and an all-ac
   for (let t = 0; t < c.T; t++) assert.equal(l3.step(batch.x[t], batch.y[t], false, { active: [1, 1, 1] }).loss, l4.step(batch.x[t], batch.y[t]).loss);
   assert.deepEqual(l3.model.groups().cell.W_hh.data, l4.model.groups().cell.W_hh.data);
 });
+
+test('a step that every example sits out moves nothing: parameters held, no Adam step counted', () => {
+  const c: Case = { kind: { cell: 'lstm' }, I: 2, H: 3, O: 2, B: 2, T: 4, loss: 'mse', seed: 3, targets: 'all' };
+  const batch = makeBatch(c);
+  for (const extra of [{ method: 'bp-lambda' as const }, { method: 'bp-lambda' as const, computation: 'blocked' as const, traceWindow: 2 }, { method: 'rtrl' as const }]) {
+    const { method, ...rest } = extra;
+    const adam = new Adam({ lr: 1e-2 });
+    const m = makeModel(c);
+    const l = createLearner(method, m, { loss: c.loss, ...(method === 'bp-lambda' ? { lambda: 0.9, gamma: 0.9 } : {}), optimizer: adam, ...rest } as never);
+    l.reset(c.B);
+    l.step(batch.x[0], batch.y[0]);
+    l.step(batch.x[1], batch.y[1]);
+    const params = allParams(m);
+    const steps = adam.steps();
+    l.step(batch.x[2], batch.y[2], false, { active: [0, 0] });
+    assert.deepEqual(allParams(m), params, `${method} ${rest.computation ?? ''}`);
+    assert.deepEqual(adam.steps(), steps);
+    l.step(batch.x[3], batch.y[3], false, { active: [1, 0] });
+    assert.notDeepEqual(allParams(m), params);
+  }
+});
