@@ -22,11 +22,12 @@ import { gzipSync } from 'node:zlib';
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 
 /**
- * Size budget of the core bundle, gzipped (bytes): 40 kB since 0.2 (the engine-independent math
- * tables, the GRU, the blocked computations and inference took the 0.1 core from 15 to 31 kB;
- * the PyTorch interop stays a separate entry point).
+ * Size budget of the core bundle, gzipped (bytes): 48 kB since 0.2. The 0.1 core was 15 kB; the
+ * engine-independent math tables, the GRU, the blocked computations, inference, per-example
+ * masks, learner save and restore, batches from arrays and the training loop's client `fit`
+ * took it to about 40 kB. The PyTorch interop and the testing helpers are separate entry points.
  */
-export const CORE_GZIP_BUDGET = 40 * 1024;
+export const CORE_GZIP_BUDGET = 48 * 1024;
 
 const common = {
   bundle: true,

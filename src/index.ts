@@ -12,6 +12,8 @@ export { JsBackend } from './tensor/js-backend.ts';
 export { getBackend, setBackend } from './tensor/ops.ts';
 
 export type { SeqBatch, LossKind } from './data/batch.ts';
+export { makeBatch, type BatchSource, type BatchArray, type DenseArray3, type StridedArray3 } from './data/make-batch.ts';
+export type { StepOptions } from './data/step-rows.ts';
 export { ACTIVATIONS, type Activation } from './cells/activations.ts';
 export type { Cell, CellCache, CellDefinition, CellOption, CellOptions } from './cells/cell.ts';
 export { CELLS, CELL_TYPES, cellDefinition, cellVariants, createCell, type CellType, type CellVariant } from './cells/registry.ts';
@@ -34,6 +36,7 @@ export { NStepSgLearner, type NStepSgOptions } from './learners/nstep-sg.ts';
 export { BpttLearner, type BpttOptions } from './learners/bptt-learner.ts';
 export { RtrlLearner, type RtrlOptions } from './learners/rtrl.ts';
 export { DivergenceError, type Learner, type StepResult, type SequenceResult } from './learners/learner.ts';
+export { LEARNER_STATE_FORMAT, LEARNER_STATE_VERSION, type LearnerState, type ModelShape } from './learners/learner-state.ts';
 export { bptt, type BpttResult } from './learners/bptt.ts';
 export { forwardTrajectory, type Trajectory } from './learners/trajectory.ts';
 export { gradientAlignment, type Alignment } from './learners/alignment.ts';

@@ -112,21 +112,8 @@ export function flat(list: ArrayLike<number>[]): number[] {
   return out;
 }
 
-/** Five-point central finite difference of f at x[i] (error O(h⁴)). */
-export function centralDiff(f: () => number, x: Arr, i: number, h = 1e-4): number {
-  return fivePoint((d) => {
-    const old = x[i];
-    x[i] = old + d;
-    const v = f();
-    x[i] = old;
-    return v;
-  }, h);
-}
-
-/** f'(0) ≈ [−f(2h) + 8f(h) − 8f(−h) + f(−2h)] / 12h */
-export function fivePoint(f: (d: number) => number, h = 1e-4): number {
-  return (-f(2 * h) + 8 * f(h) - 8 * f(-h) + f(-2 * h)) / (12 * h);
-}
+/** Five-point central finite differences (error O(h⁴)): bp-lambda/testing's. */
+export { centralDiff, fivePoint } from '../src/testing.ts';
 
 /** fast-check run count, smaller under CI=true to keep the suite fast on 2 cores. */
 export const RUNS = Number(process.env.FC_RUNS ?? 40);

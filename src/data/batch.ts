@@ -5,7 +5,9 @@ export const LOSS_KINDS: readonly LossKind[] = ['mse', 'softmax-ce', 'sigmoid-bc
 
 /**
  * One batch of sequences, time-major: x[t] is B×I row-major, y[t] is B×O row-major or null
- * at steps without a target. For softmax-ce, y rows are one-hot.
+ * at steps without a target. For softmax-ce, y rows are one-hot. With `lengths`, example b
+ * has lengths[b] steps (1 ≤ lengths[b] ≤ T): its steps t ≥ lengths[b] are padding, never read,
+ * and its last step t = lengths[b] − 1 is terminal (`makeBatch` builds such batches).
  */
 export interface SeqBatch {
   readonly T: number;
@@ -15,4 +17,6 @@ export interface SeqBatch {
   readonly loss: LossKind;
   readonly x: Arr[];
   readonly y: (Arr | null)[];
+  /** per example, its number of steps (absent: every example has T) */
+  readonly lengths?: ArrayLike<number>;
 }

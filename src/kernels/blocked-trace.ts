@@ -3,6 +3,7 @@ import { copyJacobian, type Jacobian } from '../tensor/jacobian.ts';
 import { kernels } from '../tensor/ops.ts';
 import { JacobianVjp } from './jacobian-vjp.ts';
 import { traceContract, traceSize } from './trace.ts';
+import { copyRows, copyStepRows, zeroRows, type StepRows } from '../data/step-rows.ts';
 
 /**
  * The blocked computation of the synthesiser's eligibility trace (docs/MATH.md §4.6).
@@ -16,6 +17,13 @@ import { traceContract, traceSize } from './trace.ts';
  *                 δ_t·e_t = Σ_{τ=t₀+1..t} c^{t−τ}·v_τ ⊗ ã_τ + c^{t−t₀}·v_{t₀}·E_{t₀}
  *   fold:         E_t = c^{t−t₀}·Φ(t, t₀)·E_{t₀} + Σ_{τ=t₀+1..t} c^{t−τ}·Φ(t, τ)·G_τ.
  * Both are exact: the same numbers as e_t = c·J_t·e_{t−1} + G_t up to rounding.
+ *
+ * Per-example flags (masks, episode ends) make the recursion per example
+ *   e_τ = d_τ·J̃_τ·e_{τ−1} + ι_τ·G_τ,
+ * with (d, J̃, ι) = (c, J_τ, 1) at an ordinary step, (1, I, 0) at a step the example sits out
+ * (its trace held) and (0, ·, 1) at the first step of a new episode. A window holding such a
+ * step walks per example: v_{τ−1} = d_τ·v_τ·J̃_τ with the decays folded into v (the scalar
+ * weights c^{t−τ} are then 1), and the entries the example sat out contribute nothing (ι = 0).
  */
 
 /**
@@ -32,13 +40,20 @@ export interface WindowView<L> {
   readonly length: number;
   jacobian(k: number): Jacobian;
   local(k: number): L;
+  /** the per-example flags of entry k (null: an ordinary step for every example) */
+  rows(k: number): StepRows | null;
+  /** whether any entry has per-example flags (then walks go example by example) */
+  readonly flagged: boolean;
 }
 
 export class StepWindow<L> implements WindowView<L> {
   private readonly J: (Jacobian | null)[];
   private readonly locals: L[];
+  private readonly flags: (StepRows | null)[];
   private start = 0;
   private len = 0;
+  /** committed entries with per-example flags */
+  private flaggedCount = 0;
 
   constructor(
     readonly capacity: number,
@@ -48,6 +63,7 @@ export class StepWindow<L> implements WindowView<L> {
   ) {
     this.J = new Array<Jacobian | null>(capacity + 1).fill(null);
     this.locals = Array.from({ length: capacity + 1 }, makeLocal);
+    this.flags = new Array<StepRows | null>(capacity + 1).fill(null);
   }
 
   get length(): number {
@@ -64,10 +80,22 @@ export class StepWindow<L> implements WindowView<L> {
     return this.locals[this.slot(k)];
   }
 
-  /** Copies J_t into the free slot and lets `fill` write L_t there (the committed window is untouched). */
-  stage(J_t: Jacobian, fill: (local: L) => void): void {
+  rows(k: number): StepRows | null {
+    return this.flags[this.slot(k)];
+  }
+
+  get flagged(): boolean {
+    return this.flaggedCount > 0;
+  }
+
+  /**
+   * Copies J_t and the step's per-example flags into the free slot and lets `fill` write L_t
+   * there (the committed window is untouched).
+   */
+  stage(J_t: Jacobian, fill: (local: L) => void, rows: StepRows | null = null): void {
     const slot = this.slot(this.len);
     this.J[slot] = copyJacobian(J_t, this.J[slot]);
+    this.flags[slot] = rows === null ? null : copyStepRows(rows);
     fill(this.locals[slot]);
   }
 
@@ -77,17 +105,21 @@ export class StepWindow<L> implements WindowView<L> {
    */
   candidate(afterFold: boolean): WindowView<L> {
     const first = afterFold ? this.len : 0;
+    const staged = this.flags[this.slot(this.len)] !== null;
     return {
       batch: this.batch,
       n: this.n,
+      flagged: staged || (!afterFold && this.flaggedCount > 0),
       length: afterFold ? 1 : this.len + 1,
       jacobian: (k) => this.J[this.slot(first + k)]!,
       local: (k) => this.locals[this.slot(first + k)],
+      rows: (k) => this.flags[this.slot(first + k)],
     };
   }
 
   /** The staged step joins the window. */
   commitAppend(): void {
+    if (this.flags[this.slot(this.len)] !== null) this.flaggedCount++;
     this.len++;
   }
 
@@ -95,11 +127,13 @@ export class StepWindow<L> implements WindowView<L> {
   commitAfterFold(): void {
     this.start = this.slot(this.len);
     this.len = 1;
+    this.flaggedCount = this.flags[this.start] !== null ? 1 : 0;
   }
 
   clear(): void {
     this.start = 0;
     this.len = 0;
+    this.flaggedCount = 0;
   }
 
   private slot(k: number): number {
@@ -114,15 +148,19 @@ export function createTraceWindow(capacity: number, batch: number, n: number, dt
   return new StepWindow(capacity, batch, n, () => alloc(dtype, batch * (n + 1)));
 }
 
-/** Stages J_t and ã_t = [s_t; 1] (s_t: batch×n). */
-export function stageTraceStep(window: TraceWindow, J_t: Jacobian, s_t: Arr): void {
+/** Stages J_t and ã_t = [s_t; 1] (s_t: batch×n), with the step's per-example flags. */
+export function stageTraceStep(window: TraceWindow, J_t: Jacobian, s_t: Arr, rows: StepRows | null = null): void {
   const { batch: B, n } = window;
-  window.stage(J_t, (a) => {
-    for (let b = 0; b < B; b++) {
-      for (let l = 0; l < n; l++) a[b * (n + 1) + l] = s_t[b * n + l];
-      a[b * (n + 1) + n] = 1;
-    }
-  });
+  window.stage(
+    J_t,
+    (a) => {
+      for (let b = 0; b < B; b++) {
+        for (let l = 0; l < n; l++) a[b * (n + 1) + l] = s_t[b * n + l];
+        a[b * (n + 1) + n] = 1;
+      }
+    },
+    rows,
+  );
 }
 
 /**
@@ -131,8 +169,10 @@ export function stageTraceStep(window: TraceWindow, J_t: Jacobian, s_t: Arr): vo
  * `visit(k, v_τ, c^{t−τ})`, then v_{τ−1} = v_τ·J_τ. The last product (to v_{t₀}) is made only
  * when `tail` asks for it. Stops early once c^{t−τ} is 0 (nothing older contributes). Returns
  * v_{t₀} with c^{t−t₀}, or null when the walk stopped before it. `v` is overwritten.
+ * A window with per-example flags is walked example by example (walkBackPerExample).
  */
 export function walkBack(window: WindowView<unknown>, v: Arr, R: number, c: number, tail: boolean, ws: BlockedScratch, visit: (k: number, v_tau: Arr, w: number) => void): { v: Arr; w: number } | null {
+  if (window.flagged) return walkBackPerExample(window, v, R, c, tail, ws, visit);
   let cur = v;
   let spare = ws.get('v2', v.length);
   let w = 1;
@@ -149,6 +189,38 @@ export function walkBack(window: WindowView<unknown>, v: Arr, R: number, c: numb
   return tail ? { v: cur, w } : null;
 }
 
+/**
+ * The walk of a window with per-example flags: v_{τ−1,b} = d_{τ,b}·v_{τ,b}·J̃_{τ,b} with d = c
+ * at an ordinary step, 1 and J̃ = I at a step the example sat out, 0 at its episode's first
+ * step; `visit` sees v_τ with the rows of the examples that sat τ out zeroed (ι = 0) and
+ * weight 1 (the decays are in v). Never stops early: a held example may carry an old step.
+ */
+function walkBackPerExample(window: WindowView<unknown>, v: Arr, R: number, c: number, tail: boolean, ws: BlockedScratch, visit: (k: number, v_tau: Arr, w: number) => void): { v: Arr; w: number } | null {
+  const per = R * window.n;
+  const len = window.batch * per;
+  let cur = v;
+  let spare = ws.get('v2', v.length);
+  const shown = ws.get('vm', len);
+  for (let k = window.length - 1; k >= 0; k--) {
+    const rows = window.rows(k);
+    if (rows !== null && rows.heldCount > 0) {
+      shown.set(cur.subarray(0, len));
+      zeroRows(shown, rows.held, per);
+      visit(k, shown, 1);
+    } else visit(k, cur, 1);
+    if (k > 0 || tail) {
+      ws.vjp.apply(window.jacobian(k), cur, R, spare);
+      if (c !== 1) for (let i = 0; i < len; i++) spare[i] *= c;
+      if (rows !== null) {
+        copyRows(spare, cur, rows.held, per);
+        zeroRows(spare, rows.restart, per);
+      }
+      [cur, spare] = [spare, cur];
+    }
+  }
+  return tail ? { v: cur, w: 1 } : null;
+}
+
 /** Scratch space of the blocked computation (grown on demand, reused across steps). */
 export class BlockedScratch {
   readonly vjp = new JacobianVjp();
@@ -156,7 +228,7 @@ export class BlockedScratch {
 
   constructor(readonly dtype: DType) {}
 
-  get(name: 'v' | 'v2' | 'V' | 'A' | 'phi' | 'stack' | 'aStack' | 'rows', length: number): Arr {
+  get(name: 'v' | 'v2' | 'vm' | 'V' | 'A' | 'phi' | 'stack' | 'aStack' | 'rows', length: number): Arr {
     let buf = this.bufs.get(name);
     if (buf === undefined || buf.length < length) {
       buf = alloc(this.dtype, length);

@@ -20,7 +20,7 @@ export function traceSize(n: number): number {
 }
 
 /** E ← ∂g(s_t)/∂θ added in place: E_b[i][i·m + l] += s̃_{t,b}[l]. */
-function addTraceInjection(E: Arr, s_t: Arr, batch: number, n: number): void {
+export function addTraceInjection(E: Arr, s_t: Arr, batch: number, n: number): void {
   const m = n + 1;
   const per = n * n * m;
   for (let b = 0; b < batch; b++) {

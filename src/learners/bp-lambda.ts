@@ -3,9 +3,11 @@ import { alloc, type Arr } from '../tensor/dtype.ts';
 import { addAugmented, tdError } from '../kernels/trace.ts';
 import { checkInt, checkOneOf, checkOptions, checkPositive, checkUnit } from '../validate.ts';
 import { clipToNorm } from '../norms.ts';
-import { createEligibilityTrace, defaultTraceComputation, TRACE_COMPUTATIONS, traceMemory, type EligibilityTrace, type TraceComputation } from './eligibility-trace.ts';
+import { BlockedTrace, createEligibilityTrace, defaultTraceComputation, TRACE_COMPUTATIONS, traceMemory, type EligibilityTrace, type TraceComputation } from './eligibility-trace.ts';
+import { numbers, type LearnerState, type SequenceHead, type StateReader } from './learner-state.ts';
 import { applySyntheticOptions, COMMON_KEYS, DivergenceError, SYNTHETIC_KEYS, type SequenceResult, type SyntheticOptions } from './learner.ts';
 import { OnlineLearner, type OnlineOptions } from './online.ts';
+import { zeroRows, type StepRows } from '../data/step-rows.ts';
 
 /**
  * Accumulate BP(λ) (docs/MATH.md §4.3): online, forward only, no stored history. Per example,
@@ -90,7 +92,7 @@ export class BpLambdaLearner extends OnlineLearner {
     this.recorded = [];
   }
 
-  protected learn(t: number, last: boolean): { cell: boolean; synthesiser: boolean } {
+  protected learn(t: number, last: boolean, rows: StepRows | null): { cell: boolean; synthesiser: boolean } {
     const { model, buf, gamma, grads } = this;
     const { cell, synthesiser } = model;
     const B = this.guard.batch;
@@ -99,6 +101,11 @@ export class BpLambdaLearner extends OnlineLearner {
     const g_t = this.g_t;
     if (last) g_t.fill(0);
     else synthesiser.forward(c.s, B, g_t);
+    if (rows !== null) {
+      // g(s_{t,b}) := 0 where the episode ends here; nothing for an example that sits the step out
+      zeroRows(g_t, rows.terminal, n);
+      zeroRows(g_t, rows.held, n);
+    }
     const J_t = cell.jacobian(c);
 
     const prev = buf.prev;
@@ -109,6 +116,11 @@ export class BpLambdaLearner extends OnlineLearner {
       cell.vjpState(c, v, v);
       synthesiser.forward(prev.s, B, this.delta);
       tdError(v, this.delta, this.delta);
+      if (rows !== null) {
+        // no TD error for an example that sits the step out, nor across an episode's start
+        zeroRows(this.delta, rows.held, n);
+        zeroRows(this.delta, rows.restart, n);
+      }
       // synthesiser gradient −(ρ/B)·Σ_b δ_{t−1}·e_{t−1} (raw parameters, docs/MATH.md §4.8)
       this.aug.fill(0);
       this.trace.contract(this.delta, -synthesiser.targetScale / B, this.aug);
@@ -116,19 +128,44 @@ export class BpLambdaLearner extends OnlineLearner {
       if (this.synthClip !== undefined) for (const g of Object.values(grads.synthesiser)) clipToNorm(g.data, this.synthClip);
     }
     // e_t = γλ·J_t·e_{t−1} + ∂g(s_t)/∂θ (not needed after the terminal step)
-    if (!last && !this.trace.propose(J_t, c.s)) throw new DivergenceError(this.method, t, 'the eligibility trace');
+    if (!last && !this.trace.propose(J_t, c.s, rows)) throw new DivergenceError(this.method, t, 'the eligibility trace');
 
     // cell: learning signal ∂L_t/∂s_t + σ·g(s_t)
     const sig = this.v;
     for (let i = 0; i < sig.length; i++) sig[i] = buf.dLds[i] + this.sgScale * g_t[i];
     cell.vjpParams(c, sig, grads.cell, 1 / B);
-    return { cell: buf.hasTarget || (this.sgScale !== 0 && !last), synthesiser: prev !== null };
+    // a step that every example sits out (or only starts an episode at) gives a group nothing
+    const held = rows === null ? 0 : rows.heldCount;
+    const restarts = rows === null ? 0 : rows.restartCount;
+    return { cell: held < B && (buf.hasTarget || (this.sgScale !== 0 && !last)), synthesiser: prev !== null && held + restarts < B };
   }
 
   protected commit(last: boolean): void {
     if (!last) this.trace.commit();
     this.g_prev.set(this.g_t);
     if (this.common.recordOutputs) this.recorded.push(this.g_t.slice() as Arr);
+  }
+
+  protected ruleConfig(): LearnerState['config'] {
+    const K = this.trace instanceof BlockedTrace ? this.trace.windowLength : null;
+    return { lambda: this.lambda, gamma: this.gamma, sgScale: this.sgScale, synthClip: this.synthClip ?? null, computation: this.computation, traceWindow: K };
+  }
+
+  protected ruleState(): unknown {
+    return { gPrev: numbers(this.g_prev), recorded: this.common.recordOutputs ? this.recorded.map(numbers) : null, trace: this.trace.getState() };
+  }
+
+  protected readRule(v: unknown, r: StateReader, head: SequenceHead, path: string): () => void {
+    const len = head.batch * this.model.stateSize;
+    const o = r.object(v, path, ['gPrev', 'recorded', 'trace']);
+    const gPrev = r.array(o.gPrev, `${path}.gPrev`, len);
+    const recorded = this.common.recordOutputs ? r.list(o.recorded, `${path}.recorded`, head.t).map((a, t) => r.array(a, `${path}.recorded[${t}]`, len)) : o.recorded === null ? [] : r.fail(`${path}.recorded`, 'null (recordOutputs is off)', o.recorded);
+    const installTrace = this.trace.readState(o.trace, r, head.batch, this.model.cell, `${path}.trace`);
+    return () => {
+      this.g_prev.set(gPrev);
+      this.recorded = recorded;
+      installTrace();
+    };
   }
 
   protected override outputs(): Partial<SequenceResult> {

@@ -5,6 +5,7 @@ import { bpttFromTrajectory } from './bptt.ts';
 import type { CommonOptions } from './learner.ts';
 import { COMMON_KEYS, OfflineLearner, type OfflineGradients } from './offline.ts';
 import type { Trajectory } from './trajectory.ts';
+import type { LearnerState } from './learner-state.ts';
 
 /**
  * BPTT as a learner (MATH.md §3): ∂L/∂s_t = ∂L_t/∂s_t + (∂L/∂s_{t+1})·J_{t+1}, backward stops at
@@ -26,8 +27,12 @@ export class BpttLearner extends OfflineLearner {
     this.truncation = opts.truncation === undefined ? undefined : checkInt(opts.truncation, 'BpttLearner: truncation', 1);
   }
 
+  protected methodConfig(): LearnerState['config'] {
+    return { truncation: this.truncation ?? null };
+  }
+
   protected compute(traj: Trajectory): OfflineGradients {
-    const r = bpttFromTrajectory(this.model, traj, this.truncation ?? traj.T);
+    const r = bpttFromTrajectory(this.model, traj, this.truncation);
     return { grads: { cell: r.cell, readout: r.readout, synthesiser: zerosLike(this.model.synthesiser.params) }, stateGrads: r.stateGrads };
   }
 }

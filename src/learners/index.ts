@@ -6,6 +6,7 @@ import { BpttLearner, type BpttOptions } from './bptt-learner.ts';
 import { LambdaSgLearner, type LambdaSgOptions } from './lambda-sg.ts';
 import { checkModel, type Learner, type SequenceResult } from './learner.ts';
 import { checkSeqBatch } from '../data/validate-batch.ts';
+import { lengthRows } from './trajectory.ts';
 import { NStepSgLearner, type NStepSgOptions } from './nstep-sg.ts';
 import { RtrlLearner, type RtrlOptions } from './rtrl.ts';
 
@@ -42,11 +43,19 @@ export function createLearner<M extends Method>(method: M, model: Model, options
   }
 }
 
-/** Runs a whole batch through a learner (the last step terminal) and closes it. */
+/**
+ * Runs a whole batch through a learner (the last step terminal) and closes it. With
+ * `batch.lengths`, example b takes part in its steps t < lengths[b] only and its last one is
+ * terminal (step options `active`, `terminal`).
+ */
 export function trainSequence(learner: Learner, batch: SeqBatch): SequenceResult {
   checkSeqBatch(batch, learner.model, 'trainSequence: batch');
+  const rows = lengthRows(batch);
   learner.reset(batch.B);
-  for (let t = 0; t < batch.T; t++) learner.step(batch.x[t], batch.y[t], t === batch.T - 1);
+  for (let t = 0; t < batch.T; t++) {
+    const r = rows[t];
+    learner.step(batch.x[t], batch.y[t], t === batch.T - 1, r === null ? undefined : { active: r.held.map((h) => 1 - h), terminal: r.terminal });
+  }
   return learner.end();
 }
 

@@ -7,6 +7,9 @@ import type { Jacobian } from '../tensor/jacobian.ts';
 import { allocBuffer, kernels } from '../tensor/ops.ts';
 import type { ParamGroup } from '../tensor/params.ts';
 import type { TraceComputation } from './eligibility-trace.ts';
+import { copyRows, type StepRows } from '../data/step-rows.ts';
+import { cacheJson, numbers, type StateReader } from './learner-state.ts';
+import { readWindow, windowJson } from './eligibility-trace.ts';
 
 /**
  * RTRL's influence matrix M_t = ∂s_t/∂Ψ for a batch (docs/MATH.md §4.7), n × P per example:
@@ -16,7 +19,8 @@ import type { TraceComputation } from './eligibility-trace.ts';
  * of which the learner needs only the contraction (1/B)·Σ_b (∂L_t/∂s_t)_b·M_{t,b}. It plays the
  * part the eligibility trace plays for BP(λ), with the same transactional life cycle: `propose`
  * prepares M_t from the committed M_{t−1} (and the cell's cache of step t), `contract` reads
- * the proposed M_t, `commit` accepts it.
+ * the proposed M_t, `commit` accepts it. Per example (StepRows), a step the example sits out
+ * holds M (M_t = M_{t−1}) and the first step of a new episode restarts it (M_t = (∂s_t/∂Ψ)_loc).
  */
 export interface InfluenceMatrix {
   readonly computation: TraceComputation;
@@ -24,11 +28,15 @@ export interface InfluenceMatrix {
   prepare(batch: number): () => void;
   /** A new sequence: M_{−1} = 0. */
   reset(): void;
-  /** Prepares M_t from J_t and the step's cell cache; false when it is not finite. */
-  propose(J_t: Jacobian, cache_t: CellCache): boolean;
+  /** Prepares M_t from J_t and the step's cell cache, per example as `rows` says; false when it is not finite. */
+  propose(J_t: Jacobian, cache_t: CellCache, rows?: StepRows | null): boolean;
   /** grads += scale·Σ_b v_b·M_{t,b} for the proposed M_t (v: batch×n). */
   contract(v: Arr, scale: number, grads: ParamGroup): void;
   commit(): void;
+  /** The committed influence matrix as JSON-serialisable data (a learner's saved state). */
+  getState(): unknown;
+  /** Reads `getState()`'s value for a batch (checked); returns its installer (run once prepared for that batch). */
+  readState(v: unknown, r: StateReader, batch: number, path: string): () => void;
 }
 
 /** Adds scale·flat (P values, the parameters flattened in `params` order) into grads. */
@@ -84,13 +92,15 @@ export class FullInfluence implements InfluenceMatrix {
     this.started = false;
   }
 
-  propose(J_t: Jacobian, cache_t: CellCache): boolean {
+  propose(J_t: Jacobian, cache_t: CellCache, rows: StepRows | null = null): boolean {
     const next = this.M![1 - this.cur];
     const local = this.local!;
     this.cell.vjpParamsRows(cache_t, this.eye!, this.cell.stateSize, local);
     if (this.started) kernels().jacobianMatmul(J_t, this.M![this.cur], next, this.P, 1, 0);
     else next.fill(0);
+    if (rows !== null) copyRows(next, null, rows.restart, this.cell.stateSize * this.P);
     for (let i = 0; i < local.length; i++) next[i] += local[i];
+    if (rows !== null) copyRows(next, this.started ? this.M![this.cur] : null, rows.held, this.cell.stateSize * this.P);
     return !Number.isNaN(maxAbsFinite(next, next.length));
   }
 
@@ -103,6 +113,21 @@ export class FullInfluence implements InfluenceMatrix {
   commit(): void {
     this.cur = 1 - this.cur;
     this.started = true;
+  }
+
+  getState(): unknown {
+    return { started: this.started, M: numbers(this.M![this.cur]) };
+  }
+
+  readState(v: unknown, r: StateReader, batch: number, path: string): () => void {
+    const o = r.object(v, path, ['started', 'M']);
+    const started = r.bool(o.started, `${path}.started`);
+    const M = r.array(o.M, `${path}.M`, batch * this.cell.stateSize * this.P);
+    return () => {
+      this.cur = 0;
+      this.M![0].set(M);
+      this.started = started;
+    };
   }
 }
 
@@ -154,7 +179,7 @@ export class BlockedInfluence implements InfluenceMatrix {
     this.restart = null;
   }
 
-  propose(J_t: Jacobian, cache_t: CellCache): boolean {
+  propose(J_t: Jacobian, cache_t: CellCache, rows: StepRows | null = null): boolean {
     const window = this.window!;
     this.restart = window.length === this.windowLength ? 'fold' : null;
     if (this.restart === 'fold') {
@@ -162,7 +187,7 @@ export class BlockedInfluence implements InfluenceMatrix {
       this.fold(window, this.hasFold ? this.folded![this.cur] : null, next);
       if (Number.isNaN(maxAbsFinite(next, next.length))) return false;
     }
-    window.stage(J_t, (c) => copyCellCache(cache_t, c));
+    window.stage(J_t, (c) => copyCellCache(cache_t, c), rows);
     return true;
   }
 
@@ -189,6 +214,26 @@ export class BlockedInfluence implements InfluenceMatrix {
       this.window!.commitAppend();
     }
     this.restart = null;
+  }
+
+  getState(): unknown {
+    return { hasFold: this.hasFold, folded: this.hasFold ? numbers(this.folded![this.cur]) : null, window: windowJson(this.window!, cacheJson) };
+  }
+
+  readState(v: unknown, r: StateReader, batch: number, path: string): () => void {
+    const o = r.object(v, path, ['hasFold', 'folded', 'window']);
+    const hasFold = r.bool(o.hasFold, `${path}.hasFold`);
+    const folded = hasFold ? r.array(o.folded, `${path}.folded`, batch * this.n * this.P) : o.folded === null ? null : r.fail(`${path}.folded`, 'null (no fold yet)', o.folded);
+    const entries = readWindow(o.window, r, batch, this.cell, this.windowLength, `${path}.window`, (c, p) => r.cache(c, p, this.cell, batch));
+    return () => {
+      this.reset();
+      for (const e of entries) {
+        this.window!.stage(e.J, (c) => copyCellCache(e.local, c), e.rows);
+        this.window!.commitAppend();
+      }
+      if (folded !== null) this.foldBuffers()[0].set(folded);
+      this.hasFold = hasFold;
+    };
   }
 
   private get n(): number {

@@ -5,6 +5,8 @@ import { addScaled, zerosLike, type ParamGroup } from '../tensor/params.ts';
 import { checkInt, checkOneOf, describe } from '../validate.ts';
 import { LOSS_KINDS, type LossKind } from '../data/batch.ts';
 import { checkStepArray, checkTargets } from '../data/validate-batch.ts';
+import { EpisodeBook, type StepOptions, type StepRows } from '../data/step-rows.ts';
+import { checkHeader, groupsJson, installState, LEARNER_STATE_FORMAT, LEARNER_STATE_VERSION, modelShape, numbers, readSequenceHead, StateReader, type LearnerState, type SequenceHead } from './learner-state.ts';
 
 /**
  * One interface for every learning algorithm. A learner consumes a batch of sequences one
@@ -19,13 +21,23 @@ import { checkStepArray, checkTargets } from '../data/validate-batch.ts';
  * its tail bootstraps from g(s_T). With an optimizer, parameters are updated (at every step in
  * the per-step regime, at `end()` otherwise); without one they are held fixed and `end()`
  * returns the summed gradients (what `bp-lambda grads` reports).
+ *
+ * Per example, the optional fourth argument (StepOptions) masks examples out of a step
+ * (`active`: variable-length sequences; their state and traces are held, they add no loss and
+ * no learning signal) and ends an example's episode (`terminal`: g(s_{t,b}) := 0, and the
+ * example restarts from s = 0 at its next active step while the batch carries on). The loss
+ * keeps the 1/B convention: L = (1/B)·Σ_b Σ_{t active} ℓ_{t,b}, so a masked batch's gradients
+ * are (1/B)·Σ_b of each example's own, as if each ran alone.
+
  */
 export interface Learner {
   readonly method: string;
   readonly model: Model;
   reset(batchSize: number): void;
-  step(x: Arr, y: Arr | null, last?: boolean): StepResult;
+  step(x: Arr, y: Arr | null, last?: boolean, options?: StepOptions): StepResult;
   end(): SequenceResult;
+  getState(): LearnerState;
+  setState(state: unknown): void;
 }
 
 export interface StepResult {
@@ -85,6 +97,8 @@ export class StepGuard {
   t = 0;
   ended = true;
   terminal = false;
+  /** per example: whose episode ended (restarting at its next active step) */
+  readonly episodes = new EpisodeBook();
 
   constructor(
     private readonly method: string,
@@ -103,30 +117,52 @@ export class StepGuard {
     this.t = 0;
     this.ended = false;
     this.terminal = false;
+    this.episodes.reset(this.batch);
   }
 
-  checkStep(x: Arr, y: Arr | null, last: unknown): void {
+  /**
+   * Checks a step's arguments (nothing changes when one is wrong) and returns its per-example
+   * flags, or null for an ordinary step of every example (StepRows). The rows of examples that
+   * sit the step out are not read.
+   */
+  checkStep(x: Arr, y: Arr | null, last: unknown, options?: unknown): StepRows | null {
     const m = this.method;
     if (this.ended) throw new Error(`${m}.step: no open sequence: call reset(batchSize) first`);
     if (this.terminal) throw new Error(`${m}.step: the sequence already ended at its last step: call end(), then reset()`);
     if (typeof last !== 'boolean') throw new Error(`${m}.step: last: expected a boolean, received ${describe(last)}`);
+    const rows = this.episodes.read(options, `${m}.step: options`);
+    const held = rows !== null && rows.heldCount > 0 ? rows.held : undefined;
     const { inputSize: I, outputSize: O } = this.model;
-    checkStepArray(x, this.batch * I, `${m}.step: x (batch ${this.batch} × inputSize ${I})`);
+    checkStepArray(x, this.batch * I, `${m}.step: x (batch ${this.batch} × inputSize ${I})`, held);
     if (y !== null) {
-      checkStepArray(y, this.batch * O, `${m}.step: y (batch ${this.batch} × outputSize ${O})`);
-      checkTargets(this.loss, y, this.batch, O, `${m}.step: y`);
+      checkStepArray(y, this.batch * O, `${m}.step: y (batch ${this.batch} × outputSize ${O})`, held);
+      checkTargets(this.loss, y, this.batch, O, `${m}.step: y`, held);
     }
+    return rows;
   }
 
   /** Records a committed step; `last` marks it terminal. */
-  advance(last: boolean): void {
+  advance(last: boolean, rows: StepRows | null): void {
     this.t++;
     this.terminal = last;
+    this.episodes.advance(rows);
   }
 
   /** Closes the sequence; later steps need a reset. */
   close(): void {
     this.ended = true;
+  }
+
+  /** The open sequence's head for a saved state (batch, step count, terminal, pending restarts). */
+  head(): { batch: number; t: number; terminal: boolean; pendingRestarts: number[] } {
+    return { batch: this.batch, t: this.t, terminal: this.terminal, pendingRestarts: numbers(this.episodes.pendingRestarts()) };
+  }
+
+  /** Reopens a saved sequence (after `reset(head.batch)`). */
+  restore(head: SequenceHead): void {
+    this.t = head.t;
+    this.terminal = head.terminal;
+    this.episodes.setPendingRestarts(head.pendingRestarts);
   }
 
   checkEnd(): void {
@@ -148,6 +184,50 @@ export interface CommonOptions {
 }
 
 export const COMMON_KEYS = ['loss', 'optimizer', 'recordOutputs'] as const;
+
+/** The options every learner's state records (LearnerState.config). */
+export function commonConfig(opts: CommonOptions): LearnerState['config'] {
+  return { loss: opts.loss, recordOutputs: opts.recordOutputs ?? false };
+}
+
+/** What saving and restoring a learner's state needs of it. */
+export interface StateOwner {
+  readonly method: string;
+  readonly model: Model;
+  readonly guard: StepGuard;
+  readonly optimizer: Optimizer | undefined;
+  readonly config: LearnerState['config'];
+  reset(batch: number): void;
+}
+
+/** `getState()`: the header, and the open sequence (its head and the method's `sequence()` part) or null. */
+export function saveState(o: StateOwner, sequence: () => Record<string, unknown>): LearnerState {
+  const header: Omit<LearnerState, 'sequence'> = { format: LEARNER_STATE_FORMAT, version: LEARNER_STATE_VERSION, method: o.method, config: o.config, model: modelShape(o.model), optimizer: o.optimizer ? { name: o.optimizer.name, state: o.optimizer.getState() } : null };
+  return { ...header, sequence: o.guard.ended ? null : { ...o.guard.head(), ...sequence() } };
+}
+
+/**
+ * `setState(state)`: checks the header, reads the open sequence (the method's `keys` with
+ * `read`, which checks them and returns their installer), and only then installs: the
+ * optimizer's state, `reset(batch)`, the method's part, the sequence's head. A refused state
+ * changes nothing (installState).
+ */
+export function restoreState(o: StateOwner, state: unknown, keys: readonly string[], read: (seq: Record<string, unknown>, head: SequenceHead, r: StateReader) => () => void): void {
+  const r = new StateReader(`${o.method}.setState`, o.model.dtype);
+  const s = checkHeader(state, r, o.method, o.config, o.model, o.optimizer);
+  if (s.sequence === null) {
+    installState(o.optimizer, s.optimizer, o.model, () => o.guard.close());
+    return;
+  }
+  const seq = r.object(s.sequence, 'state.sequence', ['batch', 't', 'terminal', 'pendingRestarts', ...keys]);
+  const head = readSequenceHead(seq, r);
+  const install = read(seq, head, r);
+  installState(o.optimizer, s.optimizer, o.model, () => {
+    o.reset(head.batch);
+    install();
+    o.guard.restore(head);
+  });
+}
 
 /** The options every synthetic-gradient learner (bp-lambda, lambda-sg, sg) takes. */
 export interface SyntheticOptions {
@@ -249,6 +329,24 @@ export class OnlineUpdates {
       this.received[k] ||= received[k];
     }
     this.lossSum += loss;
+  }
+
+  toJson(): unknown {
+    return { sum: groupsJson(this.sum), lossSum: this.lossSum, received: { ...this.received } };
+  }
+
+  /** Reads `toJson()`'s value for a model's groups (checked); returns the function that installs it into an OnlineUpdates. */
+  static read(v: unknown, r: StateReader, path: string, like: ModelGroups): (into: OnlineUpdates) => void {
+    const o = r.object(v, path, ['sum', 'lossSum', 'received']);
+    const sum = r.groups(o.sum, `${path}.sum`, like);
+    const lossSum = r.number(o.lossSum, `${path}.lossSum`);
+    const rec = r.object(o.received, `${path}.received`, ['cell', 'readout', 'synthesiser']);
+    const received = { cell: r.bool(rec.cell, `${path}.received.cell`), readout: r.bool(rec.readout, `${path}.received.readout`), synthesiser: r.bool(rec.synthesiser, `${path}.received.synthesiser`) };
+    return (into) => {
+      for (const g of ['cell', 'readout', 'synthesiser'] as const) for (const [k, t] of Object.entries(into.sum[g])) t.data.set(sum[g][k]);
+      into.lossSum = lossSum;
+      Object.assign(into.received, received);
+    };
   }
 
   /** Closes the sequence of `steps` steps: the per-sequence update, if any. */

@@ -4,8 +4,10 @@ import type { Arr } from '../tensor/dtype.ts';
 import { checkOneOf } from '../validate.ts';
 import { allocating } from '../memory.ts';
 import type { GroupName } from '../optim/optimizer.ts';
-import { checkCommon, checkFiniteArr, checkFiniteGroups, DivergenceError, OnlineUpdates, StepGuard, zeroGrads, type CommonOptions, type Learner, type SequenceResult, type StepResult } from './learner.ts';
+import { checkCommon, checkFiniteArr, checkFiniteGroups, commonConfig, DivergenceError, OnlineUpdates, restoreState, saveState, StepGuard, zeroGrads, type CommonOptions, type Learner, type SequenceResult, type StateOwner, type StepResult } from './learner.ts';
+import { cacheJson, type LearnerState, type SequenceHead, type StateReader } from './learner-state.ts';
 import { StepBuffers } from './step-buffers.ts';
+import type { StepOptions, StepRows } from '../data/step-rows.ts';
 
 export type Regime = 'per-step' | 'per-sequence';
 export const REGIMES: readonly Regime[] = ['per-step', 'per-sequence'];
@@ -24,10 +26,14 @@ export interface OnlineOptions extends CommonOptions {
  *     installs them (so a batch size that cannot be allocated changes nothing),
  *   - `memoryNeeded(B)`: about how many bytes that is, and of what (for the error),
  *   - `restart()`: the state of a new sequence,
- *   - `learn(t, last)`: the step's cell and synthesiser gradients into `grads`, from the
+ *   - `learn(t, last, rows)`: the step's cell and synthesiser gradients into `grads`, from the
  *     candidate step in `buf`, without committing anything; it returns which of the two
- *     groups received a gradient at this step (a group that did not is not moved),
- *   - `commit(last)`: make the rule's candidate state current.
+ *     groups received a gradient at this step (a group that did not is not moved). `rows`
+ *     holds the step's per-example flags (null: an ordinary step for every example): held
+ *     examples get no TD error, no signal and a held trace; restarting ones start afresh,
+ *   - `commit(last)`: make the rule's candidate state current,
+ *   - `config()`, `ruleState()` and `readRule(…)`: its options and its own part of a saved
+ *     state (getState/setState), read and checked in full before anything is installed.
  * A step that throws (bad input, DivergenceError, a refused update) leaves the learner as it
  * was before it.
  */
@@ -56,8 +62,42 @@ export abstract class OnlineLearner implements Learner {
   protected abstract prepare(batch: number): () => void;
   protected abstract memoryNeeded(batch: number): { bytes: number; what: string };
   protected abstract restart(): void;
-  protected abstract learn(t: number, last: boolean): Record<'cell' | 'synthesiser', boolean>;
+  protected abstract learn(t: number, last: boolean, rows: StepRows | null): Record<'cell' | 'synthesiser', boolean>;
   protected abstract commit(last: boolean): void;
+  /** The rule's options that a saved state must match (besides loss, recordOutputs, regime). */
+  protected abstract ruleConfig(): LearnerState['config'];
+  /** The rule's part of an open sequence's state (its trace or influence matrix, …). */
+  protected abstract ruleState(): unknown;
+  /** Reads `ruleState()`'s value for a sequence with `head` (checked); returns its installer, run after `reset(head.batch)`. */
+  protected abstract readRule(v: unknown, r: StateReader, head: SequenceHead, path: string): () => void;
+
+  /** What saving and restoring needs (learner.ts: saveState, restoreState). */
+  private owner(): StateOwner {
+    return { method: this.method, model: this.model, guard: this.guard, optimizer: this.common.optimizer, config: { ...commonConfig(this.common), regime: this.regime, ...this.ruleConfig() }, reset: (B) => this.reset(B) };
+  }
+
+  /** The learner in the middle of a stream (see Learner.getState and learner-state.ts). */
+  getState(): LearnerState {
+    return saveState(this.owner(), () => {
+      const committed = this.buf.committed();
+      return { committed: committed === null ? null : cacheJson(committed), updates: this.updates.toJson(), rule: this.ruleState() };
+    });
+  }
+
+  /** Restores `getState()`'s value (checked in full first; a refused state changes nothing). */
+  setState(state: unknown): void {
+    restoreState(this.owner(), state, ['committed', 'updates', 'rule'], (seq, head, r) => {
+      if ((seq.committed === null) !== (head.t === 0)) r.fail('state.sequence.committed', head.t === 0 ? 'null (no step yet)' : "the committed step's cell cache", seq.committed);
+      const committed = seq.committed === null ? null : r.cache(seq.committed, 'state.sequence.committed', this.model.cell, head.batch);
+      const installUpdates = OnlineUpdates.read(seq.updates, r, 'state.sequence.updates', this.model.groups());
+      const installRule = this.readRule(seq.rule, r, head, 'state.sequence.rule');
+      return () => {
+        this.buf.restore(committed);
+        installUpdates(this.updates);
+        installRule();
+      };
+    });
+  }
 
   reset(batchSize: number): void {
     const B = this.guard.checkBatchSize(batchSize);
@@ -82,19 +122,19 @@ export abstract class OnlineLearner implements Learner {
     this.restart();
   }
 
-  step(x: Arr, y: Arr | null, last = false): StepResult {
-    this.guard.checkStep(x, y, last);
+  step(x: Arr, y: Arr | null, last = false, options?: StepOptions): StepResult {
+    const rows = this.guard.checkStep(x, y, last, options);
     const { buf, grads, method } = this;
     const B = this.guard.batch;
     const t = this.guard.t;
     for (const g of Object.values(grads)) zeroGroup(g);
 
     // forward: s_t, ŷ_t, ∂ℓ_t/∂s_t into the candidate buffers
-    const lossT = buf.forward(x, y);
+    const lossT = buf.forward(x, y, rows);
     if (!Number.isFinite(lossT)) throw new DivergenceError(method, t, 'the loss');
     checkFiniteArr(buf.next.s, method, t, 'the state s_t');
 
-    const rule = this.learn(t, last);
+    const rule = this.learn(t, last, rows);
     if (buf.hasTarget) this.model.readout.accumulateGrads(buf.dyhat, buf.next.h, B, grads.readout, 1 / B);
     checkFiniteGroups(grads, method, t);
 
@@ -103,7 +143,7 @@ export abstract class OnlineLearner implements Learner {
     this.updates.commitStep(grads, received, lossT / B, t);
     buf.commit();
     this.commit(last);
-    this.guard.advance(last);
+    this.guard.advance(last, rows);
     return { loss: lossT / B };
   }
 

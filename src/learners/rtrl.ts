@@ -4,6 +4,8 @@ import { defaultTraceWindow, TRACE_COMPUTATIONS, type TraceComputation } from '.
 import { BlockedInfluence, FullInfluence, type InfluenceMatrix } from './influence.ts';
 import { COMMON_KEYS, DivergenceError } from './learner.ts';
 import { OnlineLearner, type OnlineOptions } from './online.ts';
+import type { StepRows } from '../data/step-rows.ts';
+import type { LearnerState, SequenceHead, StateReader } from './learner-state.ts';
 
 /**
  * Real-time recurrent learning (docs/MATH.md §4.7): the exact gradient, online, through the
@@ -50,10 +52,10 @@ export class RtrlLearner extends OnlineLearner {
     this.influence.reset();
   }
 
-  protected learn(t: number): { cell: boolean; synthesiser: boolean } {
+  protected learn(t: number, _last: boolean, rows: StepRows | null): { cell: boolean; synthesiser: boolean } {
     const { model, buf, grads } = this;
     const c = buf.next;
-    if (!this.influence.propose(model.cell.jacobian(c), c)) throw new DivergenceError(this.method, t, 'the influence matrix');
+    if (!this.influence.propose(model.cell.jacobian(c), c, rows)) throw new DivergenceError(this.method, t, 'the influence matrix');
     // ∂L_t/∂Ψ = (1/B)·Σ_b (∂L_t/∂s_t)_b·M_{t,b}
     if (!buf.hasTarget) return { cell: false, synthesiser: false };
     this.influence.contract(buf.dLds, 1 / this.guard.batch, grads.cell);
@@ -62,5 +64,18 @@ export class RtrlLearner extends OnlineLearner {
 
   protected commit(): void {
     this.influence.commit();
+  }
+
+  protected ruleConfig(): LearnerState['config'] {
+    return { computation: this.influence.computation, traceWindow: this.influence instanceof BlockedInfluence ? this.influence.windowLength : null };
+  }
+
+  protected ruleState(): unknown {
+    return { influence: this.influence.getState() };
+  }
+
+  protected readRule(v: unknown, r: StateReader, head: SequenceHead, path: string): () => void {
+    const o = r.object(v, path, ['influence']);
+    return this.influence.readState(o.influence, r, head.batch, `${path}.influence`);
   }
 }

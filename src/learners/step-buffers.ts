@@ -1,8 +1,9 @@
-import type { CellCache } from '../cells/cell.ts';
+import { copyCellCache, type CellCache } from '../cells/cell.ts';
 import type { LossKind } from '../data/batch.ts';
 import type { Model } from '../model/model.ts';
 import { alloc, type Arr } from '../tensor/dtype.ts';
-import { forwardStep } from './forward-step.ts';
+import { forwardStep, MaskScratch } from './forward-step.ts';
+import type { StepRows } from '../data/step-rows.ts';
 
 /**
  * The forward half of one online step, double-buffered so that a failed step can be dropped:
@@ -19,7 +20,9 @@ export class StepBuffers {
   readonly dh: Arr;
   /** ∂ℓ_{t,b}/∂s_{t,b} of the candidate step (zero without a target) */
   readonly dLds: Arr;
+  /** whether the candidate step has a target for at least one active example */
   hasTarget = false;
+  private readonly scratch: MaskScratch;
 
   constructor(
     readonly model: Model,
@@ -34,6 +37,7 @@ export class StepBuffers {
     this.dyhat = alloc(d, batch * model.outputSize);
     this.dh = alloc(d, batch * cell.hiddenSize);
     this.dLds = alloc(d, batch * cell.stateSize);
+    this.scratch = new MaskScratch(model);
   }
 
   /** The committed step's cache (s_{t−1}), or null before the first step. */
@@ -46,12 +50,26 @@ export class StepBuffers {
     return this.caches[this.started ? 1 - this.current : this.current];
   }
 
-  /** Runs the cell, readout and loss for x_t, y_t (forwardStep); returns Σ_b ℓ_{t,b}. */
-  forward(x: Arr, y: Arr | null): number {
+  /** Runs the cell, readout and loss for x_t, y_t (forwardStep), with the step's per-example flags; returns Σ_b ℓ_{t,b}. */
+  forward(x: Arr, y: Arr | null, rows: StepRows | null = null): number {
     const prev = this.prev;
-    this.hasTarget = y !== null;
+    this.hasTarget = y !== null && (rows === null || rows.heldCount < rows.batch);
     if (y === null) this.dyhat.fill(0);
-    return forwardStep(this.model, this.loss, x, y, prev ? prev.s : this.zeros, this.next, this);
+    const masked = rows === null ? null : { rows, h_prev: prev ? prev.h : null, scratch: this.scratch };
+    return forwardStep(this.model, this.loss, x, y, prev ? prev.s : this.zeros, this.next, this, masked);
+  }
+
+  /** The committed step's cache, to save a learner's state (null before the first step). */
+  committed(): CellCache | null {
+    return this.prev;
+  }
+
+  /** Makes `cache` (of this batch size) the committed step, as after a commit (restoring a saved state). */
+  restore(cache: CellCache | null): void {
+    this.restart();
+    if (cache === null) return;
+    copyCellCache(cache, this.caches[0]);
+    this.started = true;
   }
 
   /** Forgets the committed step: the next `forward` starts from s_0 = 0. */

@@ -3,7 +3,9 @@ import type { LossKind, SeqBatch } from '../data/batch.ts';
 import type { Model } from '../model/model.ts';
 import { zerosLike, type ParamGroup } from '../tensor/params.ts';
 import { alloc, type Arr } from '../tensor/dtype.ts';
-import { forwardStep } from './forward-step.ts';
+import { forwardStep, MaskScratch } from './forward-step.ts';
+import { copyStepRows, type StepRows } from '../data/step-rows.ts';
+import { checkLengths } from '../data/validate-batch.ts';
 
 /**
  * A whole forward pass over a batch, kept for the offline methods (BPTT, λ-SG, n-step SG,
@@ -21,12 +23,34 @@ export interface Trajectory {
   readonly stepLoss: number[];
   /** batch loss L = (1/B) Σ_b Σ_t ℓ_{t,b} */
   readonly loss: number;
+  /** per step, its per-example flags (null: an ordinary step for every example; see StepRows) */
+  readonly rows: (StepRows | null)[];
 }
 
+/**
+ * The forward pass over a whole batch. With `batch.lengths`, example b sits out its steps
+ * t ≥ lengths[b] (held state, no loss) and its step lengths[b] − 1 ends its episode.
+ */
 export function forwardTrajectory(model: Model, batch: SeqBatch): Trajectory {
   const rec = new TrajectoryRecorder(model, batch.B, batch.loss);
-  for (let t = 0; t < batch.T; t++) rec.push(batch.x[t], batch.y[t]);
+  const rows = lengthRows(batch);
+  for (let t = 0; t < batch.T; t++) rec.push(batch.x[t], batch.y[t], rows[t]);
   return rec.trajectory();
+}
+
+/**
+ * The per-step flags of a batch's `lengths` (null at every step without them): example b sits
+ * out the steps t ≥ lengths[b] and its step lengths[b] − 1 is terminal.
+ */
+export function lengthRows(batch: SeqBatch): (StepRows | null)[] {
+  const { T, B, lengths } = batch;
+  if (lengths === undefined) return new Array<null>(T).fill(null);
+  const held = checkLengths(lengths, T, B, 'batch.lengths');
+  return held.map((h, t) => {
+    const terminal = Uint8Array.from({ length: B }, (_, b) => (lengths[b] === t + 1 ? 1 : 0));
+    const heldCount = h.reduce((a, v) => a + v, 0);
+    return heldCount === 0 && terminal.every((v) => v === 0) ? null : { batch: B, held: h, restart: new Uint8Array(B), terminal, heldCount, restartCount: 0 };
+  });
 }
 
 /** Builds a Trajectory one step at a time (what the offline learners buffer). */
@@ -36,8 +60,10 @@ export class TrajectoryRecorder {
   private readonly dyhat: (Arr | null)[] = [];
   private readonly dLds: Arr[] = [];
   private readonly stepLoss: number[] = [];
+  private readonly rows: (StepRows | null)[] = [];
   private readonly dh: Arr;
   private readonly s0: Arr;
+  private readonly scratch: MaskScratch;
   private total = 0;
 
   constructor(
@@ -47,29 +73,45 @@ export class TrajectoryRecorder {
   ) {
     this.dh = alloc(model.dtype, batch * model.hiddenSize);
     this.s0 = alloc(model.dtype, batch * model.stateSize);
+    this.scratch = new MaskScratch(model);
   }
 
   get length(): number {
     return this.caches.length;
   }
 
-  /** Runs one step forward and keeps it; returns Σ_b ℓ_{t,b}. Nothing is kept if the step is not finite. */
-  push(x: Arr, y: Arr | null): number {
+  /**
+   * Runs one step forward, with its per-example flags, and keeps it (and a copy of the flags);
+   * returns Σ_b ℓ_{t,b}. Nothing is kept if the step is not finite.
+   */
+  push(x: Arr, y: Arr | null, rows: StepRows | null = null): number {
     const { cell, dtype } = this.model;
     const B = this.batch;
     const c = cell.createCache(B);
-    const sPrev = this.caches.length ? this.caches[this.caches.length - 1].s : this.s0;
+    const prev = this.caches.length ? this.caches[this.caches.length - 1] : null;
     const out = { yhat: alloc(dtype, B * this.model.outputSize), dyhat: alloc(dtype, B * this.model.outputSize), dh: this.dh, dLds: alloc(dtype, B * cell.stateSize) };
-    const l = forwardStep(this.model, this.loss, x, y, sPrev, c, out);
+    const masked = rows === null ? null : { rows, h_prev: prev ? prev.h : null, scratch: this.scratch };
+    const l = forwardStep(this.model, this.loss, x, y, prev ? prev.s : this.s0, c, out, masked);
     if (!Number.isFinite(l)) return l;
     for (let i = 0; i < c.s.length; i++) if (!Number.isFinite(c.s[i])) return NaN;
-    this.caches.push(c);
-    this.yhat.push(out.yhat);
-    this.dyhat.push(y === null ? null : out.dyhat);
-    this.dLds.push(out.dLds);
-    this.stepLoss.push(l);
-    this.total += l;
+    this.keep({ cache: c, yhat: out.yhat, dyhat: y === null ? null : out.dyhat, dLds: out.dLds, loss: l, rows: rows === null ? null : copyStepRows(rows) });
     return l;
+  }
+
+  /** Appends a computed step (push, or a restored learner state). */
+  keep(step: RecordedStep): void {
+    this.caches.push(step.cache);
+    this.yhat.push(step.yhat);
+    this.dyhat.push(step.dyhat);
+    this.dLds.push(step.dLds);
+    this.stepLoss.push(step.loss);
+    this.rows.push(step.rows);
+    this.total += step.loss;
+  }
+
+  /** The kept steps, oldest first. */
+  steps(): RecordedStep[] {
+    return this.caches.map((cache, t) => ({ cache, yhat: this.yhat[t], dyhat: this.dyhat[t], dLds: this.dLds[t], loss: this.stepLoss[t], rows: this.rows[t] }));
   }
 
   trajectory(): Trajectory {
@@ -82,8 +124,20 @@ export class TrajectoryRecorder {
       dLds: this.dLds,
       stepLoss: this.stepLoss,
       loss: this.total / this.batch,
+      rows: this.rows,
     };
   }
+}
+
+/** One buffered step of a trajectory. */
+export interface RecordedStep {
+  cache: CellCache;
+  yhat: Arr;
+  dyhat: Arr | null;
+  dLds: Arr;
+  /** Σ_b ℓ_{t,b} */
+  loss: number;
+  rows: StepRows | null;
 }
 
 /** Readout gradient of L (the same for every method): (1/B) Σ_t Σ_b ∂ℓ/∂ŷ ⊗ h. */

@@ -12,13 +12,12 @@ import { trainSequence } from '../../src/learners/index.ts';
 import { DivergenceError, type Learner } from '../../src/learners/learner.ts';
 import { jacobianToDense } from '../../src/tensor/jacobian.ts';
 import { traceUpdate, traceSize } from '../../src/kernels/trace.ts';
-import { Model } from '../../src/model/model.ts';
-import { Synthesiser } from '../../src/model/synthesiser.ts';
+import { bpttReference, oracleSynthesiserModel } from '../../src/testing.ts';
 import { Sgd } from '../../src/optim/sgd.ts';
 import { Adam } from '../../src/optim/adam.ts';
 import { Rng } from '../../src/rng.ts';
 import type { SeqBatch } from '../../src/data/batch.ts';
-import type { Arr } from '../../src/tensor/dtype.ts';
+import type { Model } from '../../src/model/model.ts';
 
 const unit = uniformArb(0, 1);
 const params = fc.record({ lambda: unit, gamma: unit, sgScale: uniformArb(-2, 2), terminal: fc.boolean() });
@@ -133,41 +132,14 @@ test('λ = 0: BP(λ) is one-step TD regression, −(1/B)Σ_t δ_t ⊗ [s_t; 1] w
   );
 });
 
-/** A synthesiser that returns the true future gradient G_t of the state it is shown (an oracle). */
-class OracleSynthesiser extends Synthesiser {
-  constructor(
-    n: number,
-    private readonly table: Map<string, Float64Array>,
-  ) {
-    super(n);
-  }
-  override forward(s: Arr, batch: number, g: Arr): void {
-    const n = this.stateSize;
-    for (let r = 0; r < batch; r++) {
-      const row = this.table.get(Array.from(s.subarray(r * n, (r + 1) * n)).join(','));
-      if (!row) throw new Error('oracle: unknown state');
-      g.set(row, r * n);
-    }
-  }
-}
-
 forEachCell((type, kinds) => {
   test(`oracle synthesiser: with g(s_t) = G_t (γ = σ = 1) the BP(λ) cell gradient equals BPTT (${type})`, () => {
     fc.assert(
       fc.property(caseArb({ kinds }), (c) => {
         const m = makeModel(c);
         const batch = makeBatch(c);
-        const traj = forwardTrajectory(m, batch);
-        const bp = bpttFromTrajectory(m, traj);
-        const n = m.stateSize;
-        const table = new Map<string, Float64Array>();
-        for (let t = 0; t < c.T; t++)
-          for (let r = 0; r < c.B; r++) {
-            const G = new Float64Array(n);
-            for (let i = 0; i < n; i++) G[i] = bp.stateGrads[t][r * n + i] - traj.dLds[t][r * n + i];
-            table.set(Array.from(traj.caches[t].s.subarray(r * n, (r + 1) * n)).join(','), G);
-          }
-        const oracle = new Model(m.cell, m.readout, new OracleSynthesiser(n, table));
+        const bp = bpttReference(m, batch);
+        const oracle = oracleSynthesiserModel(m, batch);
         const res = run(new BpLambdaLearner(oracle, { loss: c.loss, lambda: 1, gamma: 1, sgScale: 1 }), batch, true);
         for (const k of Object.keys(bp.cell)) assert.ok(relErr(res.grads.cell[k].data, bp.cell[k].data, 1e-12) < 1e-9, `${k}: ${relErr(res.grads.cell[k].data, bp.cell[k].data)}`);
         for (const k of Object.keys(bp.readout)) assert.ok(relErr(res.grads.readout[k].data, bp.readout[k].data, 1e-12) < 1e-12);

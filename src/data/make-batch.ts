@@ -1,0 +1,151 @@
+import { alloc, type Arr, type DType } from '../tensor/dtype.ts';
+import { checkOneOf, describe } from '../validate.ts';
+import { LOSS_KINDS, type LossKind, type SeqBatch } from './batch.ts';
+import { checkLengths, checkTargets } from './validate-batch.ts';
+
+/**
+ * A [T][B][W] array in one of the forms `makeBatch` reads:
+ * - nested arrays, x[t][b][i] (the innermost level may be any array-like, e.g. a Float32Array);
+ * - a dense row-major array with its shape, { data, shape: [T, B, W] } (a Tensor is one);
+ * - an ndarray view of shape [T, B, W] (strided, offset or transposed; the `ndarray` package's
+ *   objects, read through their shape, stride and offset: the core does not import ndarray).
+ */
+export type BatchArray = ArrayLike<ArrayLike<ArrayLike<number>> | null> | DenseArray3 | StridedArray3;
+
+export interface DenseArray3 {
+  readonly data: ArrayLike<number>;
+  readonly shape: readonly number[];
+}
+
+export interface StridedArray3 extends DenseArray3 {
+  readonly stride: readonly number[];
+  readonly offset: number;
+}
+
+/** What makeBatch builds a batch from. */
+export interface BatchSource {
+  /** inputs, [T][B][I] */
+  x: BatchArray;
+  /** targets, [T][B][O]; nested arrays may hold null for a step without targets */
+  y: BatchArray;
+  loss: LossKind;
+  /** per example, its number of steps in [1, T]: the entries past it are padding and never read */
+  lengths?: ArrayLike<number>;
+  /** element type of the batch (default float64) */
+  dtype?: DType;
+}
+
+/** One [T][B][W] source: its sizes and element access (null for a step without values). */
+interface Source3 {
+  T: number;
+  B: number;
+  W: number;
+  step(t: number): ((b: number, i: number) => unknown) | null;
+}
+
+function isArrayLike(v: unknown): v is ArrayLike<unknown> {
+  return v !== null && typeof v === 'object' && typeof (v as ArrayLike<unknown>).length === 'number';
+}
+
+/**
+ * Reads the sizes of a [T][B][W] source; `padding` (per step, 1 for examples past their length)
+ * keeps the width of nested arrays from being read off a padding row.
+ */
+function source3(v: unknown, name: string, dims: string, padding: Uint8Array[] | null): Source3 {
+  const expected = `${dims}: nested arrays, { data, shape } or an ndarray view`;
+  if (Array.isArray(v)) {
+    const T = v.length;
+    const first = v.find((s) => s !== null);
+    const B = isArrayLike(first) ? first.length : 0;
+    let W = 0;
+    for (let t = 0; t < T && W === 0 && B > 0; t++) {
+      const s = v[t] as ArrayLike<unknown> | null;
+      if (isArrayLike(s)) for (let b = 0; b < s.length && W === 0; b++) if (!padding?.[t]?.[b] && isArrayLike(s[b])) W = (s[b] as ArrayLike<unknown>).length;
+    }
+    if (T === 0 || B === 0 || W === 0) throw new Error(`${name}: expected ${dims} with T, B and the width ≥ 1, received ${describe(v)}`);
+    return {
+      T,
+      B,
+      W,
+      step: (t) => {
+        const s = v[t];
+        if (s === null) return null;
+        if (!isArrayLike(s) || s.length !== B) throw new Error(`${name}[${t}]: expected ${B} rows (one per example)${name.endsWith('y') ? ' or null' : ''}, received ${describe(s)}`);
+        return (b, i) => {
+          const r = s[b];
+          if (!isArrayLike(r) || r.length !== W) throw new Error(`${name}[${t}][${b}]: expected ${W} values, received ${describe(r)}`);
+          return r[i];
+        };
+      },
+    };
+  }
+  const a = v as Partial<StridedArray3> | null;
+  if (a === null || typeof a !== 'object' || !Array.isArray(a.shape) || !isArrayLike(a.data)) throw new Error(`${name}: expected ${expected}, received ${describe(v)}`);
+  if (a.shape.length !== 3 || !a.shape.every((d) => Number.isInteger(d) && d >= 1)) throw new Error(`${name}.shape: expected [T, B, W] with every size ≥ 1, received [${a.shape.join(', ')}]`);
+  const [T, B, W] = a.shape;
+  const data = a.data as ArrayLike<number> & { get?: (i: number) => number };
+  let at: (k: number) => number;
+  let index: (t: number, b: number, i: number) => number;
+  if (a.stride !== undefined) {
+    const [s0, s1, s2] = a.stride;
+    const o = a.offset ?? 0;
+    index = (t, b, i) => o + t * s0 + b * s1 + i * s2;
+    at = typeof data.get === 'function' ? (k) => data.get!(k) : (k) => data[k];
+  } else {
+    if (data.length !== T * B * W) throw new Error(`${name}.data: expected ${T * B * W} values (shape [${T}, ${B}, ${W}]), received length ${data.length}`);
+    index = (t, b, i) => (t * B + b) * W + i;
+    at = (k) => data[k];
+  }
+  return { T, B, W, step: (t) => (b, i) => at(index(t, b, i)) };
+}
+
+/**
+ * Builds a SeqBatch (time-major, x[t] B×I and y[t] B×O row-major) from nested arrays, dense
+ * typed arrays with a shape, or ndarray views, copying every value into arrays of `dtype`:
+ *
+ *   makeBatch({ x: [[[0.1, 0.2]], [[0.3, 0.4]]], y: [null, [[1]]], loss: 'mse' })   // T = 2, B = 1
+ *
+ * With `lengths`, example b has lengths[b] steps: the entries of its later steps are padding,
+ * not read (they may hold anything, NaN included) and stored as 0; learners and
+ * `trainSequence` then hold it out of those steps and end its episode at its last one. Errors
+ * name the argument and the index, the expected and the received value: sizes that disagree
+ * between x and y, a value that is not a finite number, a target the loss does not accept
+ * (one-hot rows for softmax-ce, values in [0, 1] for sigmoid-bce).
+ */
+export function makeBatch(source: BatchSource): SeqBatch {
+  if (source === null || typeof source !== 'object') throw new Error(`makeBatch: expected { x, y, loss, lengths?, dtype? }, received ${describe(source)}`);
+  const loss = checkOneOf(source.loss, LOSS_KINDS, 'makeBatch: loss');
+  const dtype = source.dtype ?? 'float64';
+  checkOneOf(dtype, ['float64', 'float32'], 'makeBatch: dtype');
+  const { T, B } = source3(source.x, 'makeBatch: x', '[T][B][I]', null);
+  const padding = source.lengths === undefined ? null : checkLengths(source.lengths, T, B, 'makeBatch: lengths');
+  const xs = source3(source.x, 'makeBatch: x', '[T][B][I]', padding);
+  const ys = source3(source.y, 'makeBatch: y', '[T][B][O]', padding);
+  const I = xs.W;
+  if (ys.T !== T || ys.B !== B) throw new Error(`makeBatch: y: expected T = ${T} steps of B = ${B} examples (x's), received T = ${ys.T}, B = ${ys.B}`);
+  const read = (s: Source3, t: number, name: string): Arr | null => {
+    const get = s.step(t);
+    if (get === null) return null;
+    const out = alloc(dtype, B * s.W);
+    for (let b = 0; b < B; b++) {
+      if (padding?.[t][b]) continue;
+      for (let i = 0; i < s.W; i++) {
+        const v = get(b, i);
+        if (typeof v !== 'number' || !Number.isFinite(v)) throw new Error(`${name}[${t}][${b}][${i}]: expected a finite number, received ${describe(v)}`);
+        out[b * s.W + i] = v;
+      }
+    }
+    return out;
+  };
+  const x: Arr[] = [];
+  const y: (Arr | null)[] = [];
+  for (let t = 0; t < T; t++) {
+    const xt = read(xs, t, 'makeBatch: x');
+    if (xt === null) throw new Error(`makeBatch: x[${t}]: expected ${B} rows (inputs at every step), received null`);
+    x.push(xt);
+    const yt = read(ys, t, 'makeBatch: y');
+    if (yt !== null) checkTargets(loss, yt, B, ys.W, `makeBatch: y[${t}]`, padding?.[t]);
+    y.push(yt);
+  }
+  return { T, B, inputSize: I, outputSize: ys.W, loss, x, y, ...(source.lengths === undefined ? {} : { lengths: Array.from(source.lengths) }) };
+}
