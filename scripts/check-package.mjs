@@ -75,18 +75,30 @@ function run(cmd, args, cwd, env = process.env) {
   }
 }
 
-/** The README's ```ts blocks, grouped by `## ` section: [{ section, code }]. */
+/**
+ * The README's ```ts blocks, grouped by `## ` section: [{ section, code }]. A block right after
+ * a line `<!-- example: NAME -->` is a self-contained, runnable example: it forms its own group,
+ * section `example: NAME` (test/readme.test.ts runs these).
+ */
 export function readmeExamples(markdown) {
   const sections = new Map();
   let section = 'top';
   let block = null;
+  let group = null;
+  let example = null;
   for (const line of markdown.split('\n')) {
-    if (block === null && line.startsWith('## ')) section = line.slice(3).trim();
-    else if (block === null && /^```ts\s*$/.test(line)) block = [];
-    else if (block !== null && /^```\s*$/.test(line)) {
-      sections.set(section, [...(sections.get(section) ?? []), block.join('\n')]);
+    const marker = block === null ? /^<!-- example: ([\w-]+) -->\s*$/.exec(line) : null;
+    if (marker) example = `example: ${marker[1]}`;
+    else if (block === null && line.startsWith('## ')) section = line.slice(3).trim();
+    else if (block === null && /^```ts\s*$/.test(line)) {
+      block = [];
+      group = example ?? section;
+      example = null;
+    } else if (block !== null && /^```\s*$/.test(line)) {
+      sections.set(group, [...(sections.get(group) ?? []), block.join('\n')]);
       block = null;
     } else if (block !== null) block.push(line);
+    else if (line.trim() !== '') example = null;
   }
   return [...sections].map(([name, blocks]) => ({ section: name, code: blocks.join('\n\n') }));
 }

@@ -119,7 +119,9 @@ test('run --jobs 2 killed (SIGKILL, the whole process group) and resumed: the sa
   const out = join(dir, 'killed');
   const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', 'run', 'toy', ...argv, '--jobs', '2', '--checkpoint-every', '7', '--quiet', '--out', out], { detached: true, stdio: 'ignore' });
   const exited = new Promise((resolve) => child.on('exit', resolve));
-  // kill once some run of the sweep has a checkpoint in the middle of its training
+  // kill once some run of the sweep has a checkpoint in the middle of its training, and some log
+  // holds lines written after its checkpoint (both are polled: a loaded machine can be caught
+  // right after a checkpoint, before the next evaluation line)
   const midway = () => entries.some((e) => {
     const file = join(entryFolder(out, e, entries.length), 'checkpoint.json');
     return existsSync(file) && (() => {
@@ -130,20 +132,24 @@ test('run --jobs 2 killed (SIGKILL, the whole process group) and resumed: the sa
       }
     })();
   });
-  const t0 = Date.now();
-  while (!midway() && Date.now() - t0 < 120_000) await new Promise((r) => setTimeout(r, 10));
-  assert.ok(midway(), 'a checkpoint mid-training appeared');
-  process.kill(-child.pid!, 'SIGKILL');
-  await exited;
-  assert.ok(existsSync(join(out, 'run.lock')), 'the killed run left its lock');
-  assert.ok(!existsSync(join(out, 'summary.json')), 'killed before the end');
-  const past = entries.filter((e) => {
+  const past = () => entries.filter((e) => {
     const folder = entryFolder(out, e, entries.length);
     if (!existsSync(join(folder, 'log.jsonl'))) return false;
-    const cp = existsSync(join(folder, 'checkpoint.json')) ? JSON.parse(readFileSync(join(folder, 'checkpoint.json'), 'utf8')) : { logOffset: 0 };
-    return statSync(join(folder, 'log.jsonl')).size > cp.logOffset;
+    try {
+      const cp = existsSync(join(folder, 'checkpoint.json')) ? JSON.parse(readFileSync(join(folder, 'checkpoint.json'), 'utf8')) : { logOffset: 0 };
+      return statSync(join(folder, 'log.jsonl')).size > cp.logOffset;
+    } catch {
+      return false; // a checkpoint caught mid-rename
+    }
   });
-  assert.ok(past.length > 0, 'some log holds lines written after its checkpoint');
+  const t0 = Date.now();
+  while (!(midway() && past().length > 0) && Date.now() - t0 < 120_000) await new Promise((r) => setTimeout(r, 10));
+  process.kill(-child.pid!, 'SIGKILL');
+  await exited;
+  assert.ok(midway(), 'a checkpoint mid-training appeared');
+  assert.ok(existsSync(join(out, 'run.lock')), 'the killed run left its lock');
+  assert.ok(!existsSync(join(out, 'summary.json')), 'killed before the end');
+  assert.ok(past().length > 0, 'some log holds lines written after its checkpoint');
   const r = await cli(['run', '--resume', out, '--quiet']);
   assert.equal(r.code, 0, r.stderr);
   assert.equal(logText(out), logText(join(dir, 'full')));
