@@ -121,6 +121,7 @@ test('fit: the callbacks in order with their arguments; async callbacks are awai
   const { model, learner } = setup();
   const before = params(model);
   const valLosses: number[] = [];
+  let validations = 0;
   const history = await fit(
     learner,
     async function* () {
@@ -131,7 +132,10 @@ test('fit: the callbacks in order with their arguments; async callbacks are awai
     },
     {
       epochs: 2,
-      validationData: [data[0]],
+      validationData: () => {
+        validations++;
+        return [data[0]];
+      },
       validationEvery: 2,
       onProgress: (p) => void events.push(`progress ${p.epoch}/${p.epochs} ${p.line.split(' ')[0]} ${p.line.split(' ')[1]}`),
       callbacks: {
@@ -163,6 +167,7 @@ test('fit: the callbacks in order with their arguments; async callbacks are awai
   assert.notDeepEqual(params(model), before);
   // the epoch's val_loss is the validation after its last batch (batch 3 is not a multiple of 2)
   assert.equal(valLosses.length, 2);
+  assert.equal(validations, 4, 'per epoch: after batch 2 and after the last, none before training');
   assert.notEqual(history.history.val_loss[0], valLosses[0]);
 });
 
@@ -171,17 +176,19 @@ test('fit: an AbortSignal or a callback returning false stops at the next batch 
   for (const how of ['signal', 'false', 'async false'] as const) {
     const controller = new AbortController();
     const { model, learner } = setup();
-    let closed = false;
+    let opened = 0;
+    let closed = 0;
     let trainEnd = 0;
     const epochsEnded: number[] = [];
     const history = await fit(
       learner,
       () =>
         (function* () {
+          opened++;
           try {
             yield* data;
           } finally {
-            closed = true;
+            closed++;
           }
         })(),
       {
@@ -207,7 +214,7 @@ test('fit: an AbortSignal or a callback returning false stops at the next batch 
     assert.equal(history.stopped, true, how);
     assert.deepEqual(epochsEnded, [0], how);
     assert.equal(trainEnd, 1, how);
-    assert.equal(closed, true, `${how}: the generator's finally ran`);
+    assert.deepEqual([opened, closed], [2, 2], `${how}: each epoch's generator ran its finally, the interrupted one's too`);
   }
 });
 
