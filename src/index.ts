@@ -49,3 +49,7 @@ export type { Optimizer, OptimizerOptions, GroupRates } from './optim/optimizer.
 export { modelFromJson, modelFromJsonText, modelToJson, type ModelJson } from './io/model-json.ts';
 export { batchFromJson, batchFromJsonText, batchToJson } from './io/batch-json.ts';
 export { gradsToJson } from './io/grads-json.ts';
+export { fit, type FitOptions, type FitCallbacks, type FitProgress, type History, type AbortSignalLike, type CallbackResult } from './fit/fit.ts';
+export type { FitData } from './fit/data.ts';
+export { FIT_METRICS, type FitMetric, type Logs } from './fit/metrics.ts';
+export { TrainingDivergedError } from './experiments/loop.ts';

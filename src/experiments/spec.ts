@@ -114,6 +114,8 @@ export interface TaskContext<O = Record<string, unknown>, D = unknown> {
 
 /** Where the training batches of one sweep entry come from; its position can be saved and restored. */
 export interface TaskSource extends DataSource {
+  /** the next training batch (a task's source never runs out) */
+  next(): SeqBatch;
   /** the position (JSON), for checkpoints */
   getState(): unknown;
   /** the value logged as `trainLoss` for a batch of mean loss `loss` (default: the loss itself) */

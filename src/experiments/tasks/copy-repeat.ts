@@ -10,7 +10,7 @@ import type { SeqBatch } from '../../data/batch.ts';
 import { Rng } from '../../rng.ts';
 import { COPY_REPEAT_INPUT_SIZE, COPY_REPEAT_OUTPUT_SIZE, copyRepeatBatch, copyRepeatLength, Curriculum, DEFAULT_CURRICULUM_THRESHOLD, type CurriculumState } from '../../tasks/copy-repeat.ts';
 import { checkPositive } from '../../validate.ts';
-import { evalLoss } from '../evaluate.ts';
+import { bitsPerEntry as bitsPerOutputEntry, evalLoss } from '../evaluate.ts';
 import { lineChart, type ChartSeries } from '../svg.ts';
 import type { Setting, TaskSource, TaskSpec } from '../spec.ts';
 import { checkFields, derivedSeed, restoreRng } from './shared.ts';
@@ -26,7 +26,7 @@ const OPTIONS: readonly Setting[] = [
 
 /** Mean BCE in bits per output entry of a batch loss at level (N, R): over the R·N + 1 output steps and the 9 channels. */
 export function bitsPerEntry(batchLoss: number, N: number, R: number): number {
-  return batchLoss / ((R * N + 1) * COPY_REPEAT_OUTPUT_SIZE) / Math.LN2;
+  return bitsPerOutputEntry(batchLoss, (R * N + 1) * COPY_REPEAT_OUTPUT_SIZE);
 }
 
 export const COPY_REPEAT: TaskSpec<CopyRepeatOptions, null> = {
