@@ -23,10 +23,10 @@ const ENTRY_POINTS: Record<string, string> = {
 
 const examples = readmeExamples(readFileSync(join(root, 'README.md'), 'utf8')).filter((e) => e.section.startsWith('example: '));
 
-test('the README has runnable examples of batches, episodes, resuming, the testing helpers and fit', () => {
+test('the README has runnable examples of inference, batches, episodes, resuming, the testing helpers and fit', () => {
   assert.deepEqual(
     examples.map((e) => e.section),
-    ['example: batches', 'example: episodes', 'example: resume', 'example: testing', 'example: fit'],
+    ['example: predict', 'example: batches', 'example: episodes', 'example: resume', 'example: testing', 'example: fit'],
   );
 });
 
