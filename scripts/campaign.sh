@@ -26,7 +26,7 @@ mnist() {
     --epochs 20 --seeds 1,2,3 --shard "$1/3"
 }
 copy_repeat() {
-  run results/copy-repeat-H100 copy-repeat --method tbptt,sg,bp-lambda --truncation 4 --lambda 0,1 --batches 10000 --seeds 1
+  run results/copy-repeat-H100-3k copy-repeat --method tbptt,sg,bp-lambda --truncation 4 --lambda 0,1 --batches 3000 --seeds 1
 }
 case "${1:-}" in
   toy) toy ;;
