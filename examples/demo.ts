@@ -5,7 +5,7 @@
  * for λ = 0, 0.5, 1. The alignment of g(s_t) with the true future gradient rises with λ.
  *
  * Ours, for a demo that finishes in about a minute on two CPU cores: 50 batches of 10 per λ,
- * synthesiser learning rate 1e-3 (TASKS.md's 1e-4 shows the same ordering with smaller gaps after
+ * synthesiser learning rate 1e-3 (the paper's 1e-4 shows the same ordering with smaller gaps after
  * so few batches), and the paper code's single pattern → point pair (K = 1).
  *
  * Per-example units (ρ = 1) and no clip, unlike `run`'s defaults (the paper code's units and

@@ -24,7 +24,7 @@ const named = args.filter((a) => a !== '--figures');
 const folders = named.length ? named : existsSync('runs') ? readdirSync('runs').sort().map((f) => join('runs', f)) : [];
 
 /**
- * The paper's claims (shared/spec/TASKS.md), per task: the metric, and the pairs of groups
+ * The paper's claims (docs/EXPERIMENTS.md), per task: the metric, and the pairs of groups
  * (claimed better, claimed worse) of a sweep that test it.
  */
 interface Claim {

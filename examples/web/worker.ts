@@ -1,5 +1,5 @@
 /**
- * Training worker: one BP(λ) run on the toy alignment task (TASKS.md §1), online, per-step
+ * Training worker: one BP(λ) run on the toy alignment task (docs/EXPERIMENTS.md §1), online, per-step
  * regime. The page starts one worker per λ so the runs go side by side on separate cores.
  */
 import { Adam, createLearner, createModel, gradientAlignment, Rng, setBackend, trainSequence, type Learner, type Model, type ModelSpec, type SeqBatch } from '../../src/index.ts';

@@ -10,6 +10,8 @@ export interface OptionSpec {
   kind: 'string' | 'number' | 'int' | 'flag' | 'list';
   default?: string | number | boolean | number[];
   help: string;
+  /** the value's name in the help (default: from the kind, `<v1,v2,…>` for a list) */
+  value?: string;
 }
 
 export type ParsedArgs = Record<string, string | number | boolean | number[] | undefined>;
@@ -72,7 +74,7 @@ export function optionGiven(argv: readonly string[], name: string): boolean {
 export function usage(command: string, summary: string, specs: readonly OptionSpec[]): string {
   const lines = [`Usage: ${command}`, '', summary, '', 'Options:'];
   for (const s of specs) {
-    const arg = s.kind === 'flag' ? '' : s.kind === 'list' ? ' <v1,v2,…>' : ` <${s.kind === 'string' ? 'value' : s.kind}>`;
+    const arg = s.kind === 'flag' ? '' : s.value !== undefined ? ` <${s.value}>` : s.kind === 'list' ? ' <v1,v2,…>' : ` <${s.kind === 'string' ? 'value' : s.kind}>`;
     const def = s.default === undefined ? '' : ` (default: ${Array.isArray(s.default) ? s.default.join(',') : String(s.default)})`;
     lines.push(`  --${s.name}${arg}`.padEnd(30) + s.help + def);
   }

@@ -18,6 +18,8 @@ const GRADS_SETTINGS: readonly MethodSetting[] = allMethodSettings().filter((s) 
 const GRADS_DEFAULTS: Readonly<Record<string, unknown>> = { lambdas: [1], gamma: 1, sgScale: 1, computation: 'traces', traceWindow: null, synthClip: null };
 /** grads holds the parameters fixed: when the optimizer would step does not matter. */
 const FIXED: Readonly<Record<string, unknown>> = { regime: 'per-sequence' };
+/** grads computes one batch with one setting: its help says so where run's takes a list. */
+const GRADS_HELP: Readonly<Record<string, string>> = { lambdas: 'one λ in [0, 1]' };
 
 const takenBy = (s: MethodSetting) => METHOD_SPECS.filter((m) => m.settings.includes(s)).map((m) => m.name);
 
@@ -27,8 +29,8 @@ const GRADS_OPTIONS: readonly OptionSpec[] = [
   { name: 'method', kind: 'string', help: `one of ${METHOD_NAMES.join(' | ')}` },
   ...GRADS_SETTINGS.map((s): OptionSpec => {
     const d = GRADS_DEFAULTS[s.key];
-    const help = `${takenBy(s).join(', ')}: ${s.help}${d === undefined ? ' (required there)' : ''}`;
-    return { name: s.flag, kind: s.kind, help, ...(d !== undefined && d !== null ? { default: d as OptionSpec['default'] } : {}) };
+    const help = `${takenBy(s).join(', ')}: ${GRADS_HELP[s.key] ?? s.help}${d === undefined ? ' (required there)' : ''}`;
+    return { name: s.flag, kind: s.kind, help, ...(GRADS_HELP[s.key] !== undefined ? { value: 'number' } : {}), ...(d !== undefined && d !== null ? { default: d as OptionSpec['default'] } : {}) };
   }),
   { name: 'out', kind: 'string', help: 'write the gradients JSON here (atomically) instead of standard output' },
   { name: 'help', kind: 'flag', help: 'show this help' },

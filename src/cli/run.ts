@@ -91,7 +91,7 @@ const SUMMARY = [
   'backend, a duration estimate from timing two batches of each method and λ) and one line per',
   'evaluation, to a terminal or not; on a terminal, also a live progress line on stderr.',
   '',
-  'The defaults are each task\'s set-up in the paper (shared/spec/TASKS.md), in the units of the',
+  'The defaults are each task\'s set-up in the paper (docs/EXPERIMENTS.md), in the units of the',
   'paper\'s code: the synthesiser\'s target scale ρ = 1/B (1/(B·O) for copy-repeat), so its learning',
   'rates, Adam\'s ε and its per-step clip apply as they are (README "Loss convention and units");',
   'one update per batch (per-sequence), with the blocked computation that the clip needs:',

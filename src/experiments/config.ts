@@ -1,7 +1,7 @@
 /**
  * Experiment settings: one resolved, JSON-serialisable `RunConfig` per sweep, resolved from the
  * options given (the command line's, or a program's) over the task's set-up (its TaskSpec's
- * defaults: the paper's, TASKS.md) and the methods' settings; its full check (a saved config is
+ * defaults: the paper's, docs/EXPERIMENTS.md) and the methods' settings; its full check (a saved config is
  * checked the same way); and the sweep it expands into (methods × their variants × seeds).
  */
 import { ACTIVATIONS, type Activation } from '../cells/activations.ts';

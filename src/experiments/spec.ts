@@ -85,7 +85,7 @@ export interface MethodSetting<V = unknown> extends Setting {
 /** The common settings of a run (config.ts) before its method settings are resolved. */
 export type CommonConfig = Omit<RunConfigView, 'methods' | 'methodSettings'>;
 
-/** The paper's set-up for one task (TASKS.md): the defaults of the common and method settings. */
+/** The paper's set-up for one task (docs/EXPERIMENTS.md): the defaults of the common and method settings. */
 export interface TaskDefaults {
   cell: CellType;
   /** the cell's activation where it has one (default: the cell's own default) */
@@ -180,7 +180,7 @@ export interface TaskSpec<O = Record<string, unknown>, D = unknown> {
   resolveOptions(given: GivenOptions): O;
   /** checks saved options; throws naming `name.key` */
   checkOptions(v: unknown, name: string): O;
-  /** the paper's set-up (ours where TASKS.md leaves it open, as the README says) */
+  /** the paper's set-up (ours where docs/EXPERIMENTS.md leaves it open, as the README says) */
   defaults(options: O): TaskDefaults;
   /** the model's input and output sizes, and the sequence length (the first one, for a curriculum) */
   sizes(options: O): { inputSize: number; outputSize: number; steps: number };

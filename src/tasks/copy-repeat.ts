@@ -1,5 +1,5 @@
 /**
- * Copy-repeat task with a curriculum (TASKS.md §3).
+ * Copy-repeat task with a curriculum (docs/EXPERIMENTS.md §3).
  *
  * Input 10 channels = 8 pattern bits, start flag (channel 8), repeat channel (channel 9).
  * Output 9 channels = 8 pattern bits, end flag (channel 8). T = (R+1)·N + 3:

@@ -1,5 +1,5 @@
 /**
- * Sequential MNIST, row by row (TASKS.md §2): 28 steps of 28 pixels in [0, 1] (pixel / 255, no
+ * Sequential MNIST, row by row (docs/EXPERIMENTS.md §2): 28 steps of 28 pixels in [0, 1] (pixel / 255, no
  * other normalisation), 10 classes, softmax cross-entropy with a one-hot target at the last step
  * only. Browser-safe: no Node imports here. Reading the files from disk is in `mnist-files.ts`;
  * this module parses IDX bytes, splits, samples subsets, batches, and makes the synthetic

@@ -1,5 +1,5 @@
 /**
- * Toy alignment task (TASKS.md §1) and its line-drawing variant (TASKS.md §4).
+ * Toy alignment task (docs/EXPERIMENTS.md §1) and its line-drawing variant (docs/EXPERIMENTS.md §4).
  *
  * A fixed, seeded set of K distinct binary patterns, each paired with a point on the unit
  * circle. An example shows its pattern at t = 0 (the spec's t = 1) and zeros afterwards.

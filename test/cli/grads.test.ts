@@ -126,6 +126,7 @@ test('the command line rejects bad input with a clear message, a non-zero exit a
   assert.equal(help.status, 0);
   assert.match(help.stdout, /--sg-scale/);
   assert.match(help.stdout, /cell type rnn \| lstm \| gru/);
+  assert.match(help.stdout, /--lambda <number> +bp-lambda, lambda-sg: one λ in \[0, 1\]/, "grads takes one λ: its help does not offer a list");
 });
 
 test('grads refuses an --out that is its --model or --batch file (also through a symbolic link), leaving it intact', () => {

@@ -45,7 +45,7 @@ test('results:tables gives each claim of the paper its verdict, on hand-made sum
   assert.match(out, /\| bp-lambda λ=1 \| hand-made \| 3 \| 0\.110 ± 0\.010 \|/, 'the groups are recomputed from the series');
 }));
 
-test('run --help lists the paper\'s set-up per task as the defaults (TASKS.md, in the units of the paper\'s code)', async () => {
+test('run --help lists the paper\'s set-up per task as the defaults (docs/EXPERIMENTS.md, in the units of the paper\'s code)', async () => {
   const r = await cli(['run', '--help']);
   assert.equal(r.code, 0);
   const block = (task: string) => {

@@ -1,5 +1,5 @@
 /**
- * Copy-repeat with a curriculum (TASKS.md §3): copy an 8-bit pattern of length N, R times; the
+ * Copy-repeat with a curriculum (docs/EXPERIMENTS.md §3): copy an 8-bit pattern of length N, R times; the
  * curriculum starts at N = R = 1 and advances after every batch whose mean loss is below the
  * threshold in bits per output entry. The metric: the largest T = (R+1)·N + 3 reached. The
  * paper's set-up: LSTM H = 100, batch 100, Adam 1e-3 for cell and readout and 1e-5 for the
@@ -31,7 +31,7 @@ export function bitsPerEntry(batchLoss: number, N: number, R: number): number {
 
 export const COPY_REPEAT: TaskSpec<CopyRepeatOptions, null> = {
   name: 'copy-repeat',
-  summary: 'copy an 8-bit pattern of length N, R times; a curriculum lengthens the sequences (TASKS.md §3)',
+  summary: 'copy an 8-bit pattern of length N, R times; a curriculum lengthens the sequences (docs/EXPERIMENTS.md §3)',
   loss: 'sigmoid-bce',
   options: OPTIONS,
   resolveOptions: (given) => ({ threshold: checkPositive(given.threshold ?? DEFAULT_CURRICULUM_THRESHOLD, 'run: --threshold') }),

@@ -1,5 +1,5 @@
 /**
- * Sequential MNIST, row by row (TASKS.md §2): 28 steps of 28 pixels, cross-entropy on the last
+ * Sequential MNIST, row by row (docs/EXPERIMENTS.md §2): 28 steps of 28 pixels, cross-entropy on the last
  * step. 48 000 training images, 12 000 for validation (seeded split), 10 000 for test; test error
  * at the epoch of the best validation loss. The paper's set-up: LSTM H = 30, batch 50, Adam
  * 3e-4 for every group, σ = 0.1, γ = 0.9, 50 epochs.
@@ -88,7 +88,7 @@ type Ctx = TaskContext<MnistOptions, MnistSplits>;
 
 export const SEQ_MNIST: TaskSpec<MnistOptions, MnistSplits> = {
   name: 'seq-mnist',
-  summary: 'sequential MNIST, one row of 28 pixels per step, the class at the last step (TASKS.md §2)',
+  summary: 'sequential MNIST, one row of 28 pixels per step, the class at the last step (docs/EXPERIMENTS.md §2)',
   loss: 'softmax-ce',
   options: OPTIONS,
   resolveOptions: (given) => ({

@@ -1,5 +1,5 @@
 /**
- * The toy task (TASKS.md §1) and its line-drawing variant (§4): a linear RNN sees a binary
+ * The toy task (docs/EXPERIMENTS.md §1) and its line-drawing variant (§4): a linear RNN sees a binary
  * pattern at t = 1 and must output a 2-D point at the last step (`toy`) or draw the line towards
  * it at every step (`line-draw`). The paper's set-up: H = 30, batch 10, 100 batches per epoch,
  * Adam, γ = 1, σ = 1; a fixed RNN (only the synthesiser learns, rate 1e-4) or a plastic one
@@ -26,7 +26,7 @@ export interface ToyOptions {
   plastic: boolean;
 }
 
-/** Learning rates (TASKS.md §1; the plastic RNN's rate is ours). */
+/** Learning rates (docs/EXPERIMENTS.md §1; the plastic RNN's rate is ours). */
 const TOY_FIXED_LR: GroupLr = { cell: 0, readout: 0, synthesiser: 1e-4 };
 const TOY_PLASTIC_LR: GroupLr = { cell: 1e-3, readout: 1e-3, synthesiser: 1e-3 };
 const BATCHES_PER_EPOCH = 100;
@@ -132,5 +132,5 @@ function alignmentOverT(records: readonly Record<string, unknown>[], T: number, 
   return { 'alignment-t.svg': lineChart({ title: `${task}: alignment over t after ${lastBatch} batches (T = ${T})${seedsNote}`, xLabel: 't (1-based)', yLabel: 'cosine(g(s_t), G_t)', series, yMin: -0.2, yMax: 1 }) };
 }
 
-export const TOY = toySpec('toy', 'last', 'a pattern at t = 1, a 2-D point to output at t = T (TASKS.md §1)');
-export const LINE_DRAW = toySpec('line-draw', 'line-draw', 'the toy task with a target at every step: the line towards the point (TASKS.md §4)');
+export const TOY = toySpec('toy', 'last', 'a pattern at t = 1, a 2-D point to output at t = T (docs/EXPERIMENTS.md §1)');
+export const LINE_DRAW = toySpec('line-draw', 'line-draw', 'the toy task with a target at every step: the line towards the point (docs/EXPERIMENTS.md §4)');
