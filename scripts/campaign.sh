@@ -2,16 +2,17 @@
 # The reproduction campaign of docs/RESULTS.md ("The campaign"), in the paper's units and
 # defaults (bp-lambda run --help), one chunk at a time, each run folder under results/:
 #   bash scripts/campaign.sh toy | mnist-1 | mnist-2 | mnist-3 | copy-repeat | all
-# Every chunk runs the entries of its sweeps two at a time (--jobs 2); an interrupted chunk
+# Every chunk runs the entries of its sweeps two at a time (--jobs 2; copy-repeat one at a time:
+# its blocked trace may need 19.7 GB once a sequence passes K = n = 200 steps); an interrupted chunk
 # continues where it stopped when started again (each folder is resumed from its checkpoints).
 # Tables: npm run --silent results:tables -- results/…
 set -euo pipefail
 cd "$(dirname "$0")/.."
 run() {
-  local out=$1; shift
+  local jobs=${JOBS:-2} out=$1; shift
   if [ -f "$out/summary.json" ]; then echo "done already: $out"; return; fi
-  if [ -f "$out/run.json" ]; then node --import tsx src/cli/main.ts run --resume "$out" --jobs 2
-  else node --import tsx src/cli/main.ts run "$@" --jobs 2 --out "$out"; fi
+  if [ -f "$out/run.json" ]; then node --import tsx src/cli/main.ts run --resume "$out" --jobs "$jobs"
+  else node --import tsx src/cli/main.ts run "$@" --jobs "$jobs" --out "$out"; fi
 }
 toy() {
   for G in 1 1.6; do
@@ -26,7 +27,7 @@ mnist() {
     --epochs 20 --seeds 1,2,3 --shard "$1/3"
 }
 copy_repeat() {
-  run results/copy-repeat-H100-3k copy-repeat --method tbptt,sg,bp-lambda --truncation 4 --lambda 0,1 --batches 3000 --seeds 1
+  JOBS=1 run results/copy-repeat-H100-3k copy-repeat --method tbptt,sg,bp-lambda --truncation 4 --lambda 0,1 --batches 3000 --seeds 1
 }
 case "${1:-}" in
   toy) toy ;;
