@@ -1,9 +1,8 @@
 import { extname } from 'node:path';
-import { writeFileAtomicSync } from '../io/atomic.ts';
 import { torchModuleOf } from '../io/state-dict.ts';
 import { checkOneOf } from '../validate.ts';
 import { parseCommand, type OptionSpec } from './args.ts';
-import { samePath } from './files.ts';
+import { samePath, writeOutput } from './files.ts';
 import { MODEL_FORMATS, modelFileContent, readModelFile, STATE_DICT_OPTIONS, stateDictOptions, type ModelFormat } from './model-file.ts';
 
 export const CONVERT_OPTIONS: readonly OptionSpec[] = [
@@ -41,7 +40,7 @@ export function runConvert(argv: readonly string[], write: (text: string) => voi
   if (opts['to-format'] !== undefined) checkOneOf(opts['to-format'], MODEL_FORMATS, 'convert: --to-format');
   const { model, format } = readModelFile(from, `--from ${from}`, options);
   const target = outputFormat(to, opts['to-format'], format);
-  writeFileAtomicSync(to, modelFileContent(model, target, { ...options, synthesiser: !opts['no-synthesiser'] }));
+  writeOutput(to, modelFileContent(model, target, { ...options, synthesiser: !opts['no-synthesiser'] }), 'convert: --to');
   const nonlinearity = target === 'state-dict-json' ? torchModuleOf(model).nonlinearity : null;
   if (nonlinearity && nonlinearity !== 'tanh') process.stderr.write(`convert: note: a state_dict JSON does not record nn.RNN's nonlinearity: read ${to} back with --nonlinearity ${nonlinearity}\n`);
 }

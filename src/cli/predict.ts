@@ -1,9 +1,8 @@
 import { predict } from '../inference.ts';
-import { writeFileAtomicSync } from '../io/atomic.ts';
 import { batchFromJson, sequenceFromJson } from '../io/batch-json.ts';
 import { expectObject, parseJsonText, toNestedArray } from '../io/nested.ts';
 import { parseCommand, type OptionSpec } from './args.ts';
-import { readInput, samePath } from './files.ts';
+import { readInput, samePath, writeOutput } from './files.ts';
 import { readModelFile, STATE_DICT_OPTIONS, stateDictOptions } from './model-file.ts';
 
 export const PREDICT_OPTIONS: readonly OptionSpec[] = [
@@ -33,6 +32,6 @@ export function runPredict(argv: readonly string[], write: (text: string) => voi
   if ('outputSize' in seq && seq.outputSize !== model.outputSize) throw new Error(`predict: ${label}: y has ${seq.outputSize} outputs per example, the model's readout has ${model.outputSize}`);
   const { outputs, states } = predict(model, seq.x, { states: true });
   const text = JSON.stringify({ outputs: outputs.map((y) => toNestedArray(y, [seq.B, model.outputSize])), states: states!.map((s) => toNestedArray(s, [seq.B, model.stateSize])) }) + '\n';
-  if (opts.out !== undefined) writeFileAtomicSync(opts.out as string, text);
+  if (opts.out !== undefined) writeOutput(opts.out as string, text, 'predict: --out');
   else write(text);
 }
