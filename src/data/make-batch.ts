@@ -3,6 +3,9 @@ import { checkOneOf, describe } from '../validate.ts';
 import { LOSS_KINDS, type LossKind, type SeqBatch } from './batch.ts';
 import { checkLengths, checkTargets } from './validate-batch.ts';
 
+/** The largest finite float32, (2 − 2^−23)·2^127. */
+const FLOAT32_MAX = 3.4028234663852886e38;
+
 /**
  * A [T][B][W] array in one of the forms `makeBatch` reads:
  * - nested arrays, x[t][b][i] (the innermost level may be any array-like, e.g. a Float32Array);
@@ -109,7 +112,8 @@ function source3(v: unknown, name: string, dims: string, padding: Uint8Array[] |
  * not read (they may hold anything, NaN included) and stored as 0; learners and
  * `trainSequence` then hold it out of those steps and end its episode at its last one. Errors
  * name the argument and the index, the expected and the received value: sizes that disagree
- * between x and y, a value that is not a finite number, a target the loss does not accept
+ * between x and y, a value that is not a finite number (or, for dtype float32, overflows to
+ * ±Infinity in float32: |v| > 3.4028234663852886e38), a target the loss does not accept
  * (one-hot rows for softmax-ce, values in [0, 1] for sigmoid-bce).
  */
 export function makeBatch(source: BatchSource): SeqBatch {
@@ -133,6 +137,7 @@ export function makeBatch(source: BatchSource): SeqBatch {
         const v = get(b, i);
         if (typeof v !== 'number' || !Number.isFinite(v)) throw new Error(`${name}[${t}][${b}][${i}]: expected a finite number, received ${describe(v)}`);
         out[b * s.W + i] = v;
+        if (!Number.isFinite(out[b * s.W + i])) throw new Error(`${name}[${t}][${b}][${i}]: expected a number within float32's range (|v| ≤ ${FLOAT32_MAX}) for dtype 'float32', received ${v}`);
       }
     }
     return out;

@@ -81,3 +81,17 @@ test('makeBatch: errors name the argument, the expected and the received value',
   ];
   for (const [src, re] of cases) assert.throws(() => makeBatch(src as never), re);
 });
+
+test('makeBatch with dtype float32: a value finite in float64 but beyond float32 is refused, naming the argument and the value', () => {
+  const x = nested(2, 1, 2, () => 0.5);
+  const y = nested(2, 1, 1, () => 1);
+  x[1][0][1] = 1e39;
+  assert.throws(() => makeBatch({ x, y, loss: 'mse', dtype: 'float32' }), /makeBatch: x\[1\]\[0\]\[1\]: expected a number within float32's range .* for dtype 'float32', received 1e\+39/);
+  y[0][0][0] = -3.5e38;
+  assert.throws(() => makeBatch({ x: nested(2, 1, 2, () => 0.5), y, loss: 'mse', dtype: 'float32' }), /makeBatch: y\[0\]\[0\]\[0\]: .*received -3\.5e\+38/);
+  // the largest float32 itself is accepted, and float64 keeps the value as it is
+  x[1][0][1] = 3.4028234663852886e38;
+  assert.equal(makeBatch({ x, y: nested(2, 1, 1, () => 1), loss: 'mse', dtype: 'float32' }).x[1][1], 3.4028234663852886e38);
+  x[1][0][1] = 1e39;
+  assert.equal(makeBatch({ x, y: nested(2, 1, 1, () => 1), loss: 'mse' }).x[1][1], 1e39);
+});
