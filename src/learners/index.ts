@@ -4,7 +4,7 @@ import { checkOneOf, describe } from '../validate.ts';
 import { BpLambdaLearner, type BpLambdaOptions } from './bp-lambda.ts';
 import { BpttLearner, type BpttOptions } from './bptt-learner.ts';
 import { LambdaSgLearner, type LambdaSgOptions } from './lambda-sg.ts';
-import { checkModel, type Learner, type SequenceResult } from './learner.ts';
+import { checkBatchLoss, checkModel, type Learner, type SequenceResult } from './learner.ts';
 import { checkSeqBatch } from '../data/validate-batch.ts';
 import { lengthRows } from './trajectory.ts';
 import { NStepSgLearner, type NStepSgOptions } from './nstep-sg.ts';
@@ -50,6 +50,7 @@ export function createLearner<M extends Method>(method: M, model: Model, options
  */
 export function trainSequence(learner: Learner, batch: SeqBatch): SequenceResult {
   checkSeqBatch(batch, learner.model, 'trainSequence: batch');
+  checkBatchLoss(batch, learner, 'trainSequence: batch');
   const rows = lengthRows(batch);
   learner.reset(batch.B);
   for (let t = 0; t < batch.T; t++) {

@@ -1,3 +1,4 @@
+import type { LossKind } from '../data/batch.ts';
 import type { Model, ModelGroups } from '../model/model.ts';
 import { zeroGroup } from '../tensor/params.ts';
 import type { Arr } from '../tensor/dtype.ts';
@@ -40,6 +41,9 @@ export interface OnlineOptions extends CommonOptions {
 export abstract class OnlineLearner implements Learner {
   abstract readonly method: string;
   readonly regime: Regime;
+  get loss(): LossKind {
+    return this.common.loss;
+  }
   protected readonly guard: StepGuard;
   protected buf!: StepBuffers;
   /** this step's gradients (model-shaped), filled by the rule */
