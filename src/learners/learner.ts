@@ -35,6 +35,8 @@ export interface Learner {
   readonly model: Model;
   /** the per-step loss ℓ it trains with (its `loss` option); a batch must have the same */
   readonly loss: LossKind;
+  /** the optimizer that updates the model's parameters (its `optimizer` option), or undefined: gradients only */
+  readonly optimizer: Optimizer | undefined;
   reset(batchSize: number): void;
   step(x: Arr, y: Arr | null, last?: boolean, options?: StepOptions): StepResult;
   end(): SequenceResult;

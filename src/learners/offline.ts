@@ -1,3 +1,4 @@
+import type { Optimizer } from '../optim/optimizer.ts';
 import type { LossKind } from '../data/batch.ts';
 import type { Model, ModelGroups } from '../model/model.ts';
 import type { Arr } from '../tensor/dtype.ts';
@@ -26,6 +27,9 @@ export abstract class OfflineLearner implements Learner {
   abstract readonly method: string;
   get loss(): LossKind {
     return this.common.loss;
+  }
+  get optimizer(): Optimizer | undefined {
+    return this.common.optimizer;
   }
   /** whether the method trains the synthesiser (BPTT does not: its synthesiser gradient is null) */
   protected abstract readonly trainsSynthesiser: boolean;

@@ -4,7 +4,7 @@ import { zeroGroup } from '../tensor/params.ts';
 import type { Arr } from '../tensor/dtype.ts';
 import { checkOneOf } from '../validate.ts';
 import { allocating } from '../memory.ts';
-import type { GroupName } from '../optim/optimizer.ts';
+import type { GroupName, Optimizer } from '../optim/optimizer.ts';
 import { checkCommon, checkFiniteArr, checkFiniteGroups, commonConfig, DivergenceError, OnlineUpdates, restoreState, saveState, StepGuard, zeroGrads, type CommonOptions, type Learner, type SequenceResult, type StateOwner, type StepResult } from './learner.ts';
 import { cacheJson, type LearnerState, type SequenceHead, type StateReader } from './learner-state.ts';
 import { StepBuffers } from './step-buffers.ts';
@@ -43,6 +43,9 @@ export abstract class OnlineLearner implements Learner {
   readonly regime: Regime;
   get loss(): LossKind {
     return this.common.loss;
+  }
+  get optimizer(): Optimizer | undefined {
+    return this.common.optimizer;
   }
   protected readonly guard: StepGuard;
   protected buf!: StepBuffers;
