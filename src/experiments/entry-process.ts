@@ -30,6 +30,10 @@ let finished = false;
 process.on('disconnect', () => {
   if (!finished) process.exit(1);
 });
+// an interrupt from the terminal reaches the whole process group: the parent reports it and
+// exits, and this process stops when the channel closes (above), its entry's lock released
+process.on('SIGINT', () => {});
+process.on('SIGTERM', () => process.exit(143));
 
 function send(message: EntryMessage, then?: () => void): void {
   if (!process.send) throw new Error('entry-process: run by `bp-lambda run --jobs N`, with an IPC channel');
@@ -54,7 +58,7 @@ async function main(): Promise<void> {
     restore = await useRunBackend(runOptions.backend);
     const data = await taskSpec(config.task).load(config.taskOptions);
     const events = { batch: () => send({ type: 'batch' }), evaluated: (record: Record<string, unknown>) => send({ type: 'eval', record }), message: (text: string) => send({ type: 'message', text }) };
-    runEntry({ config, out, data, checkpointEvery: runOptions.checkpointEvery, events }, entry, entries.length);
+    await runEntry({ config, out, data, checkpointEvery: runOptions.checkpointEvery, events }, entry, entries.length);
     finish({ type: 'done' });
   } catch (e) {
     finish({ type: e instanceof RunDivergedError ? 'diverged' : 'error', message: (e as Error).message });

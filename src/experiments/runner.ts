@@ -9,7 +9,7 @@
  * shard has finished.
  */
 import { fork } from 'node:child_process';
-import { existsSync, readFileSync, statSync, type Stats } from 'node:fs';
+import { existsSync, readFileSync, statSync, writeSync, type Stats } from 'node:fs';
 import { dirname, extname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { fileKind, fsErrorText, mkdirpSync, removeStaleTempFiles, writeFileAtomicSync } from '../io/atomic.ts';
@@ -85,6 +85,7 @@ export async function runExperiment(config: RunConfig, opts: RunOptions): Promis
   const data = jobs === 1 || opts.print ? await taskSpec(config.task).load(config.taskOptions) : null;
   const { out } = opts;
   const lock = takeRunFolder(out);
+  const stopHandling = handleInterrupts(out);
   try {
     removeStaleTempFiles(out);
     if (!opts.resume && folderHasRun(out)) throw new Error(`run: ${out} already holds a run (run.json): continue it with --resume ${out}, or choose another --out`);
@@ -104,8 +105,34 @@ export async function runExperiment(config: RunConfig, opts: RunOptions): Promis
     }
     return writeReport(config, out, readJsonl(join(out, 'log.jsonl')), record.invocations);
   } finally {
+    stopHandling();
     lock.release();
   }
+}
+
+/**
+ * While a run holds its folder, SIGINT (Ctrl-C) and SIGTERM end it cleanly: one line on standard
+ * error, "run: interrupted: continue with --resume DIR" (each entry then continues from its last
+ * checkpoint), the run's and the entries' locks removed by their exit handlers, and exit code
+ * 128 + the signal's number (130, 143), as a shell reports a process ended by it. Child
+ * processes (--jobs) stop when their channel to this process closes. Returns the remover.
+ */
+function handleInterrupts(out: string): () => void {
+  const handler = (signal: NodeJS.Signals) => {
+    const how = folderHasRun(out) ? `continue with --resume ${out}` : `the run had not started in ${out}: start it again`;
+    try {
+      writeSync(2, `\nrun: interrupted: ${how}\n`);
+    } catch {
+      // standard error is gone: the exit code still tells
+    }
+    process.exit(signal === 'SIGINT' ? 130 : 143);
+  };
+  process.on('SIGINT', handler);
+  process.on('SIGTERM', handler);
+  return () => {
+    process.removeListener('SIGINT', handler);
+    process.removeListener('SIGTERM', handler);
+  };
 }
 
 /**
@@ -191,7 +218,7 @@ async function runEntries(config: RunConfig, opts: RunOptions, data: unknown, en
       for (const { entry } of left) {
         trained.push(entry.index);
         const stop = () => opts.stopAfter !== undefined && globalDone >= opts.stopAfter;
-        if (runEntry({ config, out, data, checkpointEvery: opts.checkpointEvery, events: events(entry), stop }, entry, count) === 'stopped') throw new RunStopped();
+        if ((await runEntry({ config, out, data, checkpointEvery: opts.checkpointEvery, events: events(entry), stop }, entry, count)) === 'stopped') throw new RunStopped();
         mergeLogs(out, entries);
       }
     } else {
