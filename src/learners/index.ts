@@ -24,8 +24,10 @@ export interface MethodOptions {
 
 /** One entry point for every algorithm. */
 export function createLearner<M extends Method>(method: M, model: Model, options: MethodOptions[M]): Learner {
+  const m = checkOneOf(method, METHODS, 'createLearner: method');
   checkModel(model, 'createLearner: model');
-  switch (checkOneOf(method, METHODS, 'createLearner: method')) {
+  if (options === null || typeof options !== 'object' || Array.isArray(options)) throw new Error(`createLearner: options: expected an object of ${m}'s options, at least { loss } (e.g. { loss: 'mse' }), received ${describe(options)}`);
+  switch (m) {
     case 'bptt':
       if ((options as BpttOptions).truncation !== undefined) throw new Error(`createLearner: bptt: truncation: full BPTT takes none (use "tbptt"), received ${describe((options as BpttOptions).truncation)}`);
       return new BpttLearner(model, options as BpttOptions);
