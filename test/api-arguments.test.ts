@@ -24,3 +24,36 @@ test('createLearner with no options, null, or the model in the method\'s place: 
   }
   assert.throws(() => call(model), /^Error: createLearner: method: expected one of "bptt", .*received an object with keys \[cell, readout, synthesiser\]/);
 });
+
+test('Rng.int(n) and Rng.int(lo, hi): uniform integers in range, int(n) = int(0, n); bad bounds throw naming the argument, before any draw', async () => {
+  const { Rng } = await import('../src/rng.ts');
+  const a = new Rng(5);
+  const b = new Rng(5);
+  for (let i = 0; i < 200; i++) assert.equal(a.int(7), b.int(0, 7));
+  const r = new Rng(9);
+  const seen = new Set<number>();
+  for (let i = 0; i < 2000; i++) {
+    const v = r.int(-3, 4);
+    assert.ok(Number.isInteger(v) && v >= -3 && v < 4, String(v));
+    seen.add(v);
+  }
+  assert.equal(seen.size, 7, 'every value of [-3, 4) is drawn');
+  assert.equal(r.int(5, 6), 5);
+  const cases: [unknown[], RegExp][] = [
+    [[0], /^Error: Rng\.int: n: expected an integer ≥ 1, received 0$/],
+    [[2.5], /^Error: Rng\.int: n: expected a safe integer, received 2\.5$/],
+    [[5, 5], /^Error: Rng\.int: expected lo < hi, received lo = 5, hi = 5$/],
+    [[6, 2], /^Error: Rng\.int: expected lo < hi, received lo = 6, hi = 2$/],
+    [[0, 1.5], /^Error: Rng\.int: hi: expected a safe integer, received 1\.5$/],
+    [['1', 3], /^Error: Rng\.int: lo: expected a safe integer, received "1"$/],
+    [[0, 2 ** 53], /^Error: Rng\.int: hi: expected a safe integer, received 9007199254740992$/],
+    [[NaN], /^Error: Rng\.int: n: expected a safe integer, received NaN$/],
+    [[0, 2 ** 32 + 1], /^Error: Rng\.int: expected at most 2\^32 = 4294967296 values \(hi − lo\), received 4294967297 \(lo = 0, hi = 4294967297\)$/],
+  ];
+  for (const [args, re] of cases) {
+    const g = new Rng(3);
+    const before = g.getState();
+    assert.throws(() => (g.int as (...a: unknown[]) => number)(...args), re, JSON.stringify(args));
+    assert.deepEqual(g.getState(), before, 'no number drawn');
+  }
+});
