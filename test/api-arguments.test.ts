@@ -57,3 +57,18 @@ test('Rng.int(n) and Rng.int(lo, hi): uniform integers in range, int(n) = int(0,
     assert.deepEqual(g.getState(), before, 'no number drawn');
   }
 });
+
+test('setState(true) on a learner or an optimizer: "received boolean true", not an object', async () => {
+  const { Adam, Sgd } = await import('../src/index.ts');
+  const model = createModel({ cell: 'rnn', inputSize: 1, hiddenSize: 2, outputSize: 1, seed: 1 });
+  const targets: [string, { setState(s: unknown): void }][] = [
+    ['bptt', createLearner('bptt', model, { loss: 'mse' })],
+    ['rtrl', createLearner('rtrl', model, { loss: 'mse' })],
+    ['bp-lambda', createLearner('bp-lambda', model, { loss: 'mse', lambda: 0.5, gamma: 0.9 })],
+    ['Adam', new Adam({ lr: 0.1 })],
+    ['Sgd', new Sgd({ lr: 0.1 })],
+  ];
+  for (const [name, t] of targets) {
+    assert.throws(() => t.setState(true), (e: Error) => /received boolean true$/.test(e.message) && !/received an object/.test(e.message), name);
+  }
+});

@@ -109,7 +109,7 @@ function checkFitArguments(learner: unknown, data: unknown, options: unknown): C
   if (validationEvery !== undefined && validationData === undefined) fail('fit: options.validationEvery', 'validationData to validate on (none was given)', validationEvery);
   const metrics = checkMetrics(o.metrics, 'fit: options.metrics');
   if (metrics.includes('accuracy') && validationData === undefined) {
-    fail('fit: options.metrics', 'validationData with "accuracy" (it is measured on held-out data with the parameters frozen)', o.metrics);
+    fail('fit: options.validationData', 'held-out data for the metric "accuracy" in options.metrics (accuracy is measured with the parameters frozen, never on the batches being trained)', validationData);
   }
   const callbacks = o.callbacks === undefined ? {} : (checkObject(o.callbacks, 'fit: options.callbacks') as FitCallbacks);
   checkOptions(callbacks, CALLBACK_KEYS, 'fit: options.callbacks');
