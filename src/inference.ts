@@ -1,5 +1,5 @@
 import type { CellCache } from './cells/cell.ts';
-import type { SeqBatch } from './data/batch.ts';
+import type { InputBatch, SeqBatch } from './data/batch.ts';
 import { checkLengths, checkStepArray } from './data/validate-batch.ts';
 import { readFlags } from './data/step-rows.ts';
 import { forwardStep, MaskScratch, type StepOutputs } from './learners/forward-step.ts';
@@ -150,7 +150,7 @@ export interface Prediction {
  * inputs x_t themselves, an array of T ≥ 1 typed arrays of B×I values (B is inferred from the
  * first). A `Predictor` underneath: the same checks, the same forward step.
  */
-export function predict(model: Model, input: SeqBatch | readonly Arr[], options: PredictOptions = {}): Prediction {
+export function predict(model: Model, input: SeqBatch | InputBatch | readonly Arr[], options: PredictOptions = {}): Prediction {
   checkModel(model, 'predict: model');
   checkOptions(options, ['states', 'initialState', 'lengths'], 'predict: options');
   if (options.states !== undefined && typeof options.states !== 'boolean') throw new Error(`predict: options.states: expected a boolean, received ${describe(options.states)}`);
@@ -163,7 +163,7 @@ export function predict(model: Model, input: SeqBatch | readonly Arr[], options:
   if (!(len > 0) || len % I !== 0) throw new Error(`predict: input[0]: expected a Float64Array or Float32Array of B×I values (inputSize I = ${I}, B ≥ 1), received ${describe(first)}`);
   const p = new Predictor(model, len / I);
   if (options.initialState !== undefined) p.reset(len / I, options.initialState);
-  const lengths = options.lengths ?? (Array.isArray(input) ? undefined : (input as SeqBatch).lengths);
+  const lengths = options.lengths ?? (Array.isArray(input) ? undefined : (input as InputBatch).lengths);
   const padding = lengths === undefined ? null : checkLengths(lengths, xs.length, len / I, options.lengths !== undefined ? 'predict: options.lengths' : 'predict: input.lengths');
   const outputs: Arr[] = [];
   const states: Arr[] = [];
