@@ -174,3 +174,19 @@ test('the command line: convert then predict write their files atomically and ex
   assert.match(r.stdout, /\n {2}convert {3}convert a model: model JSON ⇄ PyTorch state_dict/);
   assert.match(r.stdout, /\n {2}predict {3}outputs and states of a model/);
 });
+
+test('convert: a --to-format that contradicts the --to extension is refused, nothing written; a batch JSON as --from (or predict --model) is named as a batch', () => {
+  const dir = tmp();
+  const model = join(dir, 'model.json');
+  writeFileSync(model, JSON.stringify(modelToJson(createModel({ cell: 'lstm', inputSize: 2, hiddenSize: 3, outputSize: 1, seed: 3 }))));
+  assert.throws(() => convert('--from', model, '--to', join(dir, 'out.safetensors'), '--to-format', 'state-dict-json'), /^Error: convert: --to-format state-dict-json disagrees with --to .*out\.safetensors: a \.safetensors file holds safetensors/);
+  assert.throws(() => convert('--from', model, '--to', join(dir, 'out.json'), '--to-format', 'safetensors'), /^Error: convert: --to-format safetensors disagrees with --to .*out\.json: a \.json file holds JSON/);
+  assert.deepEqual(readdirSync(dir), ['model.json'], 'nothing written');
+  // an extension that says nothing is fine with --to-format
+  convert('--from', model, '--to', join(dir, 'out.bin'), '--to-format', 'safetensors');
+  assert.ok(readSafetensors(readFileSync(join(dir, 'out.bin'))));
+  const batch = join(dir, 'batch.json');
+  writeFileSync(batch, JSON.stringify({ x: [[[1, 2]]], y: [[[0.5]]], loss: 'mse' }));
+  assert.throws(() => convert('--from', batch, '--to', join(dir, 'm.json')), /^Error: --from .*batch\.json: this is a batch JSON \(keys x, y, loss\), not a model: give a model JSON, a state_dict JSON or a \.safetensors file$/);
+  assert.throws(() => predictJson('--model', batch, '--input', batch), /--model .*batch\.json: this is a batch JSON/);
+});
