@@ -1,14 +1,14 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
-import { closeSync, existsSync, mkdirSync, mkdtempSync, openSync, readFileSync, rmSync, statSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { closeSync, existsSync, mkdirSync, openSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { runConvert } from '../../src/cli/convert.ts';
 import { runGrads } from '../../src/cli/grads.ts';
 import { runPredict } from '../../src/cli/predict.ts';
 import { mkdirp, mkdirpSync } from '../../src/io/atomic.ts';
+import { withTempDir } from '../experiments/run-helpers.ts';
 
 /**
  * Output paths that cannot be written: every command names its option, the path and what is
@@ -25,18 +25,8 @@ function cli(args: string[], stdout: 'pipe' | number = 'pipe') {
   return spawnSync(process.execPath, ['--import', 'tsx', join(root, 'src/cli/main.ts'), ...args], { cwd: root, encoding: 'utf8', timeout: 60_000, stdio: ['ignore', stdout, 'pipe'] });
 }
 
-function withDir(fn: (dir: string) => void | Promise<void>) {
-  return async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'bpl-out-'));
-    try {
-      await fn(dir);
-    } finally {
-      rmSync(dir, { recursive: true, force: true });
-    }
-  };
-}
 
-test('grads, predict, convert: an --out (--to) that cannot be written is an error naming the option, the path and the reason', withDir((dir) => {
+test('grads, predict, convert: an --out (--to) that cannot be written is an error naming the option, the path and the reason', withTempDir((dir) => {
   mkdirSync(join(dir, 'folder'));
   const missing = join(dir, 'nope', 'x.json');
   const cases: [string, RegExp][] = [
@@ -58,7 +48,7 @@ function readdirNames(dir: string): string[] {
   return spawnSync('ls', ['-A', dir], { encoding: 'utf8' }).stdout.split('\n').filter(Boolean);
 }
 
-test('grads --out a named pipe writes into the pipe, which stays a pipe (a device is written as it is, not replaced)', { skip: process.platform === 'win32' }, withDir((dir) => {
+test('grads --out a named pipe writes into the pipe, which stays a pipe (a device is written as it is, not replaced)', { skip: process.platform === 'win32' }, withTempDir((dir) => {
   const fifo = join(dir, 'fifo');
   assert.equal(spawnSync('mkfifo', [fifo]).status, 0);
   // the reader: a child that copies the pipe into a file
@@ -84,7 +74,7 @@ test('grads > /dev/full: one line on standard error and exit 1, no stack trace',
   }
 });
 
-test('run --out: a path that cannot be a run folder fails at once, naming --out (no endless mkdir loop)', withDir((dir) => {
+test('run --out: a path that cannot be a run folder fails at once, naming --out (no endless mkdir loop)', withTempDir((dir) => {
   const file = join(dir, 'file');
   spawnSync('touch', [file]);
   const cases: [string, RegExp][] = [
@@ -100,7 +90,7 @@ test('run --out: a path that cannot be a run folder fails at once, naming --out 
   }
 }));
 
-test('run --jobs 2 into a closed standard output (EPIPE): exits 0 with nothing on standard error, the lock removed', withDir((dir) => {
+test('run --jobs 2 into a closed standard output (EPIPE): exits 0 with nothing on standard error, the lock removed', withTempDir((dir) => {
   const out = join(dir, 'run');
   return new Promise<void>((done, fail) => {
     const args = ['--import', 'tsx', join(root, 'src/cli/main.ts'), 'run', 'toy', '--batches', '20', '--eval-every', '10', '--seeds', '1,2,3', '--jobs', '2', '--out', out];
