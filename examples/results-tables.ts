@@ -7,10 +7,11 @@
  * settings) are merged into one table. Each table names its folders and settings, then gives
  * the verdict on each of the paper's claims that its groups test (docs/RESULTS.md, "Verdicts":
  * supported, contradicted, or not separable at this budget). A folder without a summary (an
- * unfinished run) is reported, not skipped silently. `--figures` copies each folder's plots to
+ * unfinished run) is reported, not skipped silently; a folder that does not exist, or a summary
+ * that cannot be read, is one line on standard error and exit code 1. `--figures` copies each folder's plots to
  * docs/figures/ and, for a sweep over λ, draws its alignment against λ.
  */
-import { copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import type { RunConfig } from '../src/experiments/config.ts';
 import { mergeSummaries, type GroupSummary, type MeanSd, type Summary } from '../src/experiments/summary.ts';
@@ -52,12 +53,18 @@ const CLAIMS: Record<string, Claim[]> = {
 };
 
 function load(folder: string): Summary | null {
+  if (!existsSync(folder)) throw new Error(`${folder}: no such folder`);
+  if (!statSync(folder).isDirectory()) throw new Error(`${folder}: not a folder (give run folders, each with its summary.json)`);
   const p = join(folder, 'summary.json');
   if (!existsSync(p)) {
     console.log(`\n_(${folder}: no summary.json yet: the run is unfinished)_\n`);
     return null;
   }
-  return JSON.parse(readFileSync(p, 'utf8')) as Summary;
+  try {
+    return JSON.parse(readFileSync(p, 'utf8')) as Summary;
+  } catch (e) {
+    throw new Error(`${p}: cannot be read as JSON (${(e as Error).message})`);
+  }
 }
 
 const f = (v: number, d = 3) => (!Number.isFinite(v) ? '–' : Math.abs(v) >= 1e4 ? v.toExponential(1) : v.toFixed(d));
@@ -159,17 +166,27 @@ function copyFigures(folder: string, s: Summary): void {
   console.log(`wrote ${file}`);
 }
 
-// one table per sweep: folders with the same settings are parts of one sweep
-const sweeps = new Map<string, { name: string; summary: Summary }[]>();
-for (const folder of folders) {
-  const s = load(folder);
-  if (!s) continue;
-  const key = JSON.stringify(s.config);
-  sweeps.set(key, [...(sweeps.get(key) ?? []), { name: folder, summary: s }]);
-  if (figures) copyFigures(folder, s);
+function main(): void {
+  // one table per sweep: folders with the same settings are parts of one sweep
+  const sweeps = new Map<string, { name: string; summary: Summary }[]>();
+  for (const folder of folders) {
+    const s = load(folder);
+    if (!s) continue;
+    const key = JSON.stringify(s.config);
+    sweeps.set(key, [...(sweeps.get(key) ?? []), { name: folder, summary: s }]);
+    if (figures) copyFigures(folder, s);
+  }
+  for (const parts of sweeps.values()) {
+    const { summary, missing } = mergeSummaries(parts);
+    console.log(`\n#### ${parts.map((p) => basename(p.name)).join(' + ')}`);
+    table(parts.map((p) => p.name).join(' + '), summary, missing);
+  }
 }
-for (const parts of sweeps.values()) {
-  const { summary, missing } = mergeSummaries(parts);
-  console.log(`\n#### ${parts.map((p) => basename(p.name)).join(' + ')}`);
-  table(parts.map((p) => p.name).join(' + '), summary, missing);
+
+// an error is one line on standard error and exit code 1 (no stack trace)
+try {
+  main();
+} catch (e) {
+  process.stderr.write(`results:tables: error: ${(e as Error).message}\n`);
+  process.exitCode = 1;
 }

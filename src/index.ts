@@ -11,8 +11,8 @@ export { jacobianEntry, jacobianToDense, type Jacobian } from './tensor/jacobian
 export { JsBackend } from './tensor/js-backend.ts';
 export { getBackend, setBackend } from './tensor/ops.ts';
 
-export type { SeqBatch, LossKind } from './data/batch.ts';
-export { makeBatch, type BatchSource, type BatchArray, type DenseArray3, type StridedArray3 } from './data/make-batch.ts';
+export type { SeqBatch, InputBatch, LossKind } from './data/batch.ts';
+export { makeBatch, type BatchSource, type InputSource, type BatchArray, type DenseArray3, type StridedArray3 } from './data/make-batch.ts';
 export type { StepOptions } from './data/step-rows.ts';
 export { ACTIVATIONS, type Activation } from './cells/activations.ts';
 export type { Cell, CellCache, CellDefinition, CellOption, CellOptions } from './cells/cell.ts';

@@ -10,6 +10,7 @@ export function describe(v: unknown): string {
   if (typeof v === 'string') return JSON.stringify(v);
   if (v === undefined) return 'undefined';
   if (v === null) return 'null';
+  if (typeof v === 'boolean') return `boolean ${v}`;
   if (Array.isArray(v)) return `an array of length ${v.length}`;
   if (ArrayBuffer.isView(v)) return `${v.constructor.name} of length ${(v as unknown as ArrayLike<number>).length}`;
   if (typeof v === 'object') return `an object with keys [${Object.keys(v as object).join(', ')}]`;

@@ -104,7 +104,7 @@ test('Predictor and predict: wrong arguments are refused, naming the argument, t
   assert.throws(() => predict(m, 'x' as never), /^Error: predict: input: expected an array of T ≥ 1 steps x_t \(B×I typed arrays\) or a SeqBatch, received "x"$/);
   assert.throws(() => predict(m, [new Float64Array(3)]), /^Error: predict: input\[0\]: expected a Float64Array or Float32Array of B×I values \(inputSize I = 2, B ≥ 1\), received Float64Array of length 3$/);
   assert.throws(() => predict(m, [x, new Float64Array(2)]), /^Error: predict: input\[1\]: x \(batch 2 × inputSize 2\): expected length 4, received length 2$/);
-  assert.throws(() => predict(m, [x], { state: true } as never), /^Error: predict: options: unknown option "state" \(known: states, initialState\)$/);
+  assert.throws(() => predict(m, [x], { state: true } as never), /^Error: predict: options: unknown option "state" \(known: states, initialState, lengths\)$/);
   assert.throws(() => predict(m, [x], { states: 1 as never }), /^Error: predict: options.states: expected a boolean, received 1$/);
 });
 

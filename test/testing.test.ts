@@ -64,7 +64,11 @@ test('checkLearnerGradients: BPTT and RTRL (both computations) give the true gra
   const r = checkLearnerGradients(createLearner('tbptt', model, { loss: batch.loss, truncation: 1 }), batch, { groups: ['cell'] });
   assert.equal(r.ok, false);
   assert.match(r.where, /^cell\.\w+\[\d+\]$/);
-  assert.throws(() => checkLearnerGradients(createLearner('bptt', model, { loss: batch.loss, optimizer: new Adam({ lr: 0.1 }) }), batch), /checkLearnerGradients: learner: expected a learner without an optimizer \(the check needs fixed parameters\), received one that changed them/);
+  // a learner with an optimizer is refused before it trains: the parameters stay put
+  const params = () => Object.values(model.groups()).flatMap((g) => Object.values(g as Record<string, { data: ArrayLike<number> }>).flatMap((t) => Array.from(t.data)));
+  const before = params();
+  assert.throws(() => checkLearnerGradients(createLearner('bptt', model, { loss: batch.loss, optimizer: new Adam({ lr: 0.1 }) }), batch), /checkLearnerGradients: learner: expected a learner without an optimizer \(the check needs fixed parameters\), received one with optimizer "adam", which would step them/);
+  assert.deepEqual(params(), before, 'nothing changed');
   assert.throws(() => checkLearnerGradients(createLearner('bptt', model, { loss: batch.loss }), batch, { groups: ['synthesiser'] as never }), /checkLearnerGradients: groups: expected an array of "cell" and "readout"/);
   assert.throws(() => checkLearnerGradients(null as never, batch), /checkLearnerGradients: learner: expected a Learner/);
 });

@@ -1,9 +1,8 @@
 import { extname } from 'node:path';
-import { writeFileAtomicSync } from '../io/atomic.ts';
 import { torchModuleOf } from '../io/state-dict.ts';
 import { checkOneOf } from '../validate.ts';
 import { parseCommand, type OptionSpec } from './args.ts';
-import { samePath } from './files.ts';
+import { samePath, writeOutput } from './files.ts';
 import { MODEL_FORMATS, modelFileContent, readModelFile, STATE_DICT_OPTIONS, stateDictOptions, type ModelFormat } from './model-file.ts';
 
 export const CONVERT_OPTIONS: readonly OptionSpec[] = [
@@ -21,10 +20,21 @@ const SUMMARY =
   'merged on import (b = b_ih + b_hh) and exported as bias_ih_l0 with zeros in bias_hh_l0. See\n' +
   'README "PyTorch interchange".';
 
-/** The format to write: --to-format, else by the extension of --to (and, for .json, the other family than the input's). */
+/**
+ * The format to write: --to-format, else by the extension of --to (and, for .json, the other
+ * family than the input's). A --to-format that contradicts a .json or .safetensors extension is
+ * refused (the file would not be read back as what its name says).
+ */
 function outputFormat(to: string, given: unknown, input: ModelFormat): ModelFormat {
-  if (given !== undefined) return checkOneOf(given, MODEL_FORMATS, 'convert: --to-format');
   const ext = extname(to).toLowerCase();
+  if (given !== undefined) {
+    const format = checkOneOf(given, MODEL_FORMATS, 'convert: --to-format');
+    const json = format !== 'safetensors';
+    if ((ext === '.json' && !json) || (ext === '.safetensors' && json)) {
+      throw new Error(`convert: --to-format ${format} disagrees with --to ${to}: a ${ext} file holds ${ext === '.json' ? 'JSON (model-json or state-dict-json)' : 'safetensors'}; give --to a ${json ? '.json' : '.safetensors'} name, or another --to-format`);
+    }
+    return format;
+  }
   if (ext === '.safetensors') return 'safetensors';
   if (ext === '.json') return input === 'model-json' ? 'state-dict-json' : 'model-json';
   throw new Error(`convert: --to ${to}: cannot tell the format from the extension ${JSON.stringify(ext)} (expected .json or .safetensors); give --to-format ${MODEL_FORMATS.join(' | ')}`);
@@ -41,7 +51,7 @@ export function runConvert(argv: readonly string[], write: (text: string) => voi
   if (opts['to-format'] !== undefined) checkOneOf(opts['to-format'], MODEL_FORMATS, 'convert: --to-format');
   const { model, format } = readModelFile(from, `--from ${from}`, options);
   const target = outputFormat(to, opts['to-format'], format);
-  writeFileAtomicSync(to, modelFileContent(model, target, { ...options, synthesiser: !opts['no-synthesiser'] }));
+  writeOutput(to, modelFileContent(model, target, { ...options, synthesiser: !opts['no-synthesiser'] }), 'convert: --to');
   const nonlinearity = target === 'state-dict-json' ? torchModuleOf(model).nonlinearity : null;
   if (nonlinearity && nonlinearity !== 'tanh') process.stderr.write(`convert: note: a state_dict JSON does not record nn.RNN's nonlinearity: read ${to} back with --nonlinearity ${nonlinearity}\n`);
 }

@@ -1,13 +1,12 @@
 import { batchFromJsonText } from '../io/batch-json.ts';
 import { gradsToJson } from '../io/grads-json.ts';
 import { modelFromJsonText } from '../io/model-json.ts';
-import { writeFileAtomicSync } from '../io/atomic.ts';
 import { CELL_TYPES } from '../cells/registry.ts';
 import { trainSequence } from '../learners/index.ts';
 import { allMethodSettings, METHOD_NAMES, METHOD_SPECS, methodSpec } from '../experiments/methods/index.ts';
 import type { MethodSetting } from '../experiments/spec.ts';
 import { optionGiven, parseCommand, type OptionSpec } from './args.ts';
-import { readInput, samePath } from './files.ts';
+import { readInput, samePath, writeOutput } from './files.ts';
 
 /**
  * The method settings `grads` takes (each method spec's, but those of training only), with
@@ -84,6 +83,6 @@ export function runGrads(argv: readonly string[], write: (text: string) => void)
     syntheticGrads: result.syntheticGrads,
   });
   const text = JSON.stringify(json) + '\n';
-  if (opts.out !== undefined) writeFileAtomicSync(opts.out as string, text);
+  if (opts.out !== undefined) writeOutput(opts.out as string, text, 'grads: --out');
   else write(text);
 }

@@ -1,5 +1,6 @@
 #!/usr/bin/env node
-import { readFileSync } from 'node:fs';
+import { readFileSync, writeSync } from 'node:fs';
+import { fsErrorText } from '../io/atomic.ts';
 import { runConvert } from './convert.ts';
 import { runGrads } from './grads.ts';
 import { runPredict } from './predict.ts';
@@ -53,16 +54,22 @@ export async function main(argv: string[]): Promise<number> {
 /**
  * A reader that closed our standard output or error early (`bp-lambda grads … | head -c 100`)
  * ends the command quietly, as a Unix filter ends on SIGPIPE: no stack trace, exit code 0
- * (a run's lock is removed by its exit handler; its files are complete or untouched).
+ * (a run's lock is removed by its exit handler; its files are complete or untouched). Any
+ * other write error (`> /dev/full`: ENOSPC) ends it with one line on standard error, exit code 1.
  */
-function quietOnClosedPipe(stream: NodeJS.WriteStream): void {
+function onWriteError(stream: NodeJS.WriteStream, name: string): void {
   stream.on('error', (e: NodeJS.ErrnoException) => {
     if (e.code === 'EPIPE') process.exit(process.exitCode ?? 0);
-    throw e;
+    try {
+      writeSync(2, `bp-lambda: error: cannot write to ${name}: ${fsErrorText(e)}\n`);
+    } catch {
+      // standard error itself cannot be written
+    }
+    process.exit(1);
   });
 }
-quietOnClosedPipe(process.stdout);
-quietOnClosedPipe(process.stderr);
+onWriteError(process.stdout, 'standard output');
+onWriteError(process.stderr, 'standard error');
 
 main(process.argv.slice(2)).then((code) => {
   process.exitCode = code;

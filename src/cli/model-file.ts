@@ -57,6 +57,13 @@ export function stateDictOptions(opts: ParsedArgs, command: string): ModelFromSt
   };
 }
 
+/** A batch JSON object ({ x, y, loss, lengths? } or inputs only { x }): what a model option must not be given. */
+function isBatchJson(json: unknown): boolean {
+  if (json === null || typeof json !== 'object' || Array.isArray(json)) return false;
+  const keys = Object.keys(json);
+  return keys.includes('x') && keys.every((k) => ['x', 'y', 'loss', 'lengths'].includes(k));
+}
+
 /** Which format a file holds, from its extension and its bytes; JSON is returned parsed. */
 function sniff(path: string, bytes: Buffer, label: string): { format: ModelFormat; json?: unknown } {
   const ext = extname(path).toLowerCase();
@@ -64,6 +71,7 @@ function sniff(path: string, bytes: Buffer, label: string): { format: ModelForma
   if (ext === '.safetensors' || (ext !== '.json' && first !== 0x7b)) return { format: 'safetensors' };
   const json = parseJsonText(bytes.toString('utf8'), label);
   const isModel = json !== null && typeof json === 'object' && !Array.isArray(json) && 'cell' in json;
+  if (!isModel && isBatchJson(json)) throw new Error(`${label}: this is a batch JSON (keys ${Object.keys(json as object).join(', ')}), not a model: give a model JSON, a state_dict JSON or a .safetensors file`);
   return { format: isModel ? 'model-json' : 'state-dict-json', json };
 }
 

@@ -1,6 +1,6 @@
 import { resolve as resolvePath } from 'node:path';
 import { COMMON_SETTINGS, resolveRunConfig, type RunConfig } from '../experiments/config.ts';
-import { allMethodSettings, METHOD_NAMES, METHOD_SPECS } from '../experiments/methods/index.ts';
+import { allMethodSettings, METHOD_NAMES, METHOD_SPECS, methodSpec } from '../experiments/methods/index.ts';
 import { runExperiment } from '../experiments/runner.ts';
 import { loadRunRecord, type RunOptionsRecord, type RunRecord } from '../experiments/run-record.ts';
 import { useRunBackend } from '../experiments/run-backend.ts';
@@ -122,12 +122,12 @@ function f(v: number | undefined | null, digits = 3): string {
   return v === undefined || v === null || !Number.isFinite(v) ? '–' : v.toFixed(digits);
 }
 
-/** The final table printed by `run` (one row per method/λ group; mean ± sd over seeds). */
+/** The final table printed by `run` (one row per method/λ group, with how it computes; mean ± sd over seeds). */
 function summaryTable(s: Summary): string {
   const pm = (m: { mean: number; sd: number; n: number } | null | undefined, dg = 3) => (m ? (m.n > 1 ? `${f(m.mean, dg)} ± ${f(m.sd, dg)}` : f(m.mean, dg)) : '–');
   const metrics = taskSpec(s.task).report.metrics;
-  const head = ['group', 'seeds', 'final loss', 'alignment (mean over t)', 'alignment (whole)', ...metrics.map((m) => m.label), 'seconds'];
-  const rows = s.groups.map((g) => [g.group, String(g.seeds.length), pm(g.finalLoss, 4), pm(g.alignmentMean), pm(g.alignmentWhole), ...metrics.map((m) => pm(g.metrics[m.key], m.digits)), pm(g.seconds, 1)]);
+  const head = ['group', 'computation', 'seeds', 'final loss', 'alignment (mean over t)', 'alignment (whole)', ...metrics.map((m) => m.label), 'seconds'];
+  const rows = s.groups.map((g) => [g.group, methodSpec(g.method).computation(s.config.methodSettings), String(g.seeds.length), pm(g.finalLoss, 4), pm(g.alignmentMean), pm(g.alignmentWhole), ...metrics.map((m) => pm(g.metrics[m.key], m.digits)), pm(g.seconds, 1)]);
   const widths = head.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
   const line = (r: string[]) => r.map((c, i) => c.padEnd(widths[i])).join('  ');
   return [line(head), ...rows.map(line)].join('\n') + '\n';

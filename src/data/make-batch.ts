@@ -1,7 +1,10 @@
 import { alloc, type Arr, type DType } from '../tensor/dtype.ts';
 import { checkOneOf, describe } from '../validate.ts';
-import { LOSS_KINDS, type LossKind, type SeqBatch } from './batch.ts';
+import { LOSS_KINDS, type InputBatch, type LossKind, type SeqBatch } from './batch.ts';
 import { checkLengths, checkTargets } from './validate-batch.ts';
+
+/** The largest finite float32, (2 − 2^−23)·2^127. */
+const FLOAT32_MAX = 3.4028234663852886e38;
 
 /**
  * A [T][B][W] array in one of the forms `makeBatch` reads:
@@ -34,6 +37,18 @@ export interface BatchSource {
   /** element type of the batch (default float64) */
   dtype?: DType;
 }
+
+/** What makeBatch builds an inputs-only batch from (for `predict`): no targets, no loss. */
+export interface InputSource {
+  /** inputs, [T][B][I] */
+  x: BatchArray;
+  /** per example, its number of steps in [1, T] */
+  lengths?: ArrayLike<number>;
+  /** element type (default float64) */
+  dtype?: DType;
+}
+
+const SOURCE_KEYS = ['x', 'y', 'loss', 'lengths', 'dtype'] as const;
 
 /** One [T][B][W] source: its sizes and element access (null for a step without values). */
 interface Source3 {
@@ -109,43 +124,65 @@ function source3(v: unknown, name: string, dims: string, padding: Uint8Array[] |
  * not read (they may hold anything, NaN included) and stored as 0; learners and
  * `trainSequence` then hold it out of those steps and end its episode at its last one. Errors
  * name the argument and the index, the expected and the received value: sizes that disagree
- * between x and y, a value that is not a finite number, a target the loss does not accept
- * (one-hot rows for softmax-ce, values in [0, 1] for sigmoid-bce).
+ * between x and y, a value that is not a finite number (or, for dtype float32, overflows to
+ * ±Infinity in float32: |v| > 3.4028234663852886e38), a target the loss does not accept
+ * (one-hot rows for softmax-ce, values in [0, 1] for sigmoid-bce), a key it does not know.
+ *
+ * Without `y` (and without `loss`) it builds an inputs-only batch, { T, B, inputSize, x,
+ * lengths? }, for `predict`: `makeBatch({ x })`. A `loss` without `y` is refused.
  */
-export function makeBatch(source: BatchSource): SeqBatch {
-  if (source === null || typeof source !== 'object') throw new Error(`makeBatch: expected { x, y, loss, lengths?, dtype? }, received ${describe(source)}`);
-  const loss = checkOneOf(source.loss, LOSS_KINDS, 'makeBatch: loss');
+export function makeBatch(source: BatchSource): SeqBatch;
+export function makeBatch(source: InputSource): InputBatch;
+export function makeBatch(source: BatchSource | InputSource): SeqBatch | InputBatch {
+  if (source === null || typeof source !== 'object' || Array.isArray(source)) throw new Error(`makeBatch: expected { x, y, loss, lengths?, dtype? } (or { x, lengths?, dtype? }: inputs only), received ${describe(source)}`);
+  for (const k of Object.keys(source)) if (!(SOURCE_KEYS as readonly string[]).includes(k)) throw new Error(`makeBatch: unknown key ${JSON.stringify(k)} (known: ${SOURCE_KEYS.join(', ')})`);
+  const inputsOnly = !('y' in source) || source.y === undefined;
+  if (inputsOnly && 'loss' in source && source.loss !== undefined) throw new Error(`makeBatch: y: expected the targets [T][B][O] that loss ${describe(source.loss)} applies to, received undefined (an inputs-only batch, for predict, has neither y nor loss)`);
+  const loss = inputsOnly ? null : checkOneOf((source as BatchSource).loss, LOSS_KINDS, 'makeBatch: loss');
   const dtype = source.dtype ?? 'float64';
   checkOneOf(dtype, ['float64', 'float32'], 'makeBatch: dtype');
   const { T, B } = source3(source.x, 'makeBatch: x', '[T][B][I]', null);
   const padding = source.lengths === undefined ? null : checkLengths(source.lengths, T, B, 'makeBatch: lengths');
   const xs = source3(source.x, 'makeBatch: x', '[T][B][I]', padding);
-  const ys = source3(source.y, 'makeBatch: y', '[T][B][O]', padding);
+  const lengths = source.lengths === undefined ? {} : { lengths: Array.from(source.lengths) };
   const I = xs.W;
+  if (loss === null) return { T, B, inputSize: I, x: readAll(xs, T, B, padding, dtype), ...lengths };
+  const ys = source3((source as BatchSource).y, 'makeBatch: y', '[T][B][O]', padding);
   if (ys.T !== T || ys.B !== B) throw new Error(`makeBatch: y: expected T = ${T} steps of B = ${B} examples (x's), received T = ${ys.T}, B = ${ys.B}`);
-  const read = (s: Source3, t: number, name: string): Arr | null => {
-    const get = s.step(t);
-    if (get === null) return null;
-    const out = alloc(dtype, B * s.W);
-    for (let b = 0; b < B; b++) {
-      if (padding?.[t][b]) continue;
-      for (let i = 0; i < s.W; i++) {
-        const v = get(b, i);
-        if (typeof v !== 'number' || !Number.isFinite(v)) throw new Error(`${name}[${t}][${b}][${i}]: expected a finite number, received ${describe(v)}`);
-        out[b * s.W + i] = v;
-      }
-    }
-    return out;
-  };
-  const x: Arr[] = [];
+  const x = readAll(xs, T, B, padding, dtype);
   const y: (Arr | null)[] = [];
   for (let t = 0; t < T; t++) {
-    const xt = read(xs, t, 'makeBatch: x');
-    if (xt === null) throw new Error(`makeBatch: x[${t}]: expected ${B} rows (inputs at every step), received null`);
-    x.push(xt);
-    const yt = read(ys, t, 'makeBatch: y');
+    const yt = readStep(ys, t, 'makeBatch: y', B, padding, dtype);
     if (yt !== null) checkTargets(loss, yt, B, ys.W, `makeBatch: y[${t}]`, padding?.[t]);
     y.push(yt);
   }
-  return { T, B, inputSize: I, outputSize: ys.W, loss, x, y, ...(source.lengths === undefined ? {} : { lengths: Array.from(source.lengths) }) };
+  return { T, B, inputSize: I, outputSize: ys.W, loss, x, y, ...lengths };
+}
+
+/** Step t of a source as a B×W array of `dtype` (null for a step without values); padding entries are left 0, not read. */
+function readStep(s: Source3, t: number, name: string, B: number, padding: Uint8Array[] | null, dtype: DType): Arr | null {
+  const get = s.step(t);
+  if (get === null) return null;
+  const out = alloc(dtype, B * s.W);
+  for (let b = 0; b < B; b++) {
+    if (padding?.[t][b]) continue;
+    for (let i = 0; i < s.W; i++) {
+      const v = get(b, i);
+      if (typeof v !== 'number' || !Number.isFinite(v)) throw new Error(`${name}[${t}][${b}][${i}]: expected a finite number, received ${describe(v)}`);
+      out[b * s.W + i] = v;
+      if (!Number.isFinite(out[b * s.W + i])) throw new Error(`${name}[${t}][${b}][${i}]: expected a number within float32's range (|v| ≤ ${FLOAT32_MAX}) for dtype 'float32', received ${v}`);
+    }
+  }
+  return out;
+}
+
+/** Every step of the inputs x (a row at every step). */
+function readAll(xs: Source3, T: number, B: number, padding: Uint8Array[] | null, dtype: DType): Arr[] {
+  const x: Arr[] = [];
+  for (let t = 0; t < T; t++) {
+    const xt = readStep(xs, t, 'makeBatch: x', B, padding, dtype);
+    if (xt === null) throw new Error(`makeBatch: x[${t}]: expected ${B} rows (inputs at every step), received null`);
+    x.push(xt);
+  }
+  return x;
 }

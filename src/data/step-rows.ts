@@ -58,8 +58,8 @@ export function copyRows(dst: Arr, src: ArrayLike<number> | null, flags: Uint8Ar
   }
 }
 
-/** Reads a per-example flag array: B booleans or 0/1. */
-function readFlags(v: unknown, B: number, name: string, out: Uint8Array): void {
+/** Reads a per-example flag array: B booleans or 0/1, into `out`. */
+export function readFlags(v: unknown, B: number, name: string, out: Uint8Array): void {
   const a = v as ArrayLike<unknown> | null;
   if (a === null || typeof a !== 'object' || typeof a.length !== 'number') throw new Error(`${name}: expected an array of ${B} booleans (or 0/1), one per example, received ${describe(v)}`);
   if (a.length !== B) throw new Error(`${name}: expected length ${B} (the batch size), received length ${a.length}`);

@@ -20,9 +20,31 @@ export type EntryMessage =
   | { type: 'done' }
   | { type: 'diverged' | 'error'; message: string };
 
+/** True once this process has sent its outcome and closes the channel itself. */
+let finished = false;
+
+/**
+ * The parent went away before this entry finished (it ended on a closed pipe, an interrupt or a
+ * kill): stop at once and quietly. The entry's last checkpoint stays for `--resume`.
+ */
+process.on('disconnect', () => {
+  if (!finished) process.exit(1);
+});
+// an interrupt from the terminal reaches the whole process group: the parent reports it and
+// exits, and this process stops when the channel closes (above), its entry's lock released
+process.on('SIGINT', () => {});
+process.on('SIGTERM', () => process.exit(143));
+
 function send(message: EntryMessage, then?: () => void): void {
   if (!process.send) throw new Error('entry-process: run by `bp-lambda run --jobs N`, with an IPC channel');
-  process.send(message, undefined, undefined, then);
+  if (!process.connected) process.exit(1);
+  // a failed send means the channel closed under us: the parent is gone (see 'disconnect')
+  process.send(message, undefined, undefined, (e: Error | null) => (e ? process.exit(1) : then?.()));
+}
+
+function finish(message: EntryMessage): void {
+  finished = true;
+  send(message, () => process.disconnect?.());
 }
 
 async function main(): Promise<void> {
@@ -36,10 +58,10 @@ async function main(): Promise<void> {
     restore = await useRunBackend(runOptions.backend);
     const data = await taskSpec(config.task).load(config.taskOptions);
     const events = { batch: () => send({ type: 'batch' }), evaluated: (record: Record<string, unknown>) => send({ type: 'eval', record }), message: (text: string) => send({ type: 'message', text }) };
-    runEntry({ config, out, data, checkpointEvery: runOptions.checkpointEvery, events }, entry, entries.length);
-    send({ type: 'done' }, () => process.disconnect?.());
+    await runEntry({ config, out, data, checkpointEvery: runOptions.checkpointEvery, events }, entry, entries.length);
+    finish({ type: 'done' });
   } catch (e) {
-    send({ type: e instanceof RunDivergedError ? 'diverged' : 'error', message: (e as Error).message }, () => process.disconnect?.());
+    finish({ type: e instanceof RunDivergedError ? 'diverged' : 'error', message: (e as Error).message });
   } finally {
     restore();
   }

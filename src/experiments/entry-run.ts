@@ -20,7 +20,7 @@ import { entryParts, entryRecord } from './entry.ts';
 import { evalAlignment } from './evaluate.ts';
 import { acquireRunLock } from './lock.ts';
 import { JsonlLog } from './log.ts';
-import { TrainingDivergedError, trainLoop } from './loop.ts';
+import { TrainingDivergedError, trainLoopAsync } from './loop.ts';
 import { taskSpec } from './tasks/index.ts';
 
 /** A run stopped because a quantity became NaN or infinite; the last good checkpoint is kept. */
@@ -80,7 +80,7 @@ export function entryFinished(cp: Checkpoint | null, config: RunConfig): boolean
  * logging a `diverged` record) when training produces NaN or Infinity, and
  * RunFolderLockedError when another process holds the entry's folder.
  */
-export function runEntry(run: EntryRun, entry: SweepEntry, count: number): 'done' | 'stopped' {
+export async function runEntry(run: EntryRun, entry: SweepEntry, count: number): Promise<'done' | 'stopped'> {
   const { config } = run;
   const dir = entryFolder(run.out, entry, count);
   mkdirpSync(dir);
@@ -92,13 +92,21 @@ export function runEntry(run: EntryRun, entry: SweepEntry, count: number): 'done
       throw new Error(`run: ${checkpointPath(dir)} is not entry ${entry.index} of this run (a folder copied from another run?)`);
     }
     if (entryFinished(cp, config)) return 'done';
-    return train(run, entry, dir, cp);
+    return await train(run, entry, dir, cp);
   } finally {
     lock.release();
   }
 }
 
-function train(run: EntryRun, entry: SweepEntry, dir: string, cp: Checkpoint | null): 'done' | 'stopped' {
+/**
+ * Training hands the event loop a turn at most this often (ms), between batches: the process
+ * then reacts to an interrupt (SIGINT, SIGTERM) or its parent going away while it trains. The
+ * loop runs the same statements in the same order either way (loop.ts), so the numbers do not
+ * depend on it.
+ */
+const YIELD_MS = 100;
+
+async function train(run: EntryRun, entry: SweepEntry, dir: string, cp: Checkpoint | null): Promise<'done' | 'stopped'> {
   const { config, events } = run;
   const task = taskSpec(config.task);
   const log = new JsonlLog(join(dir, 'log.jsonl'), cp ? cp.logOffset : 0);
@@ -140,14 +148,25 @@ function train(run: EntryRun, entry: SweepEntry, dir: string, cp: Checkpoint | n
     events.evaluated(rec);
   };
   try {
-    const { stopped } = trainLoop({
+    let lastYield = performance.now();
+    const { stopped } = await trainLoopAsync({
       learner,
       source,
       batches: config.batches,
       start: restore ? restore.batch : 0,
       evalEvery: config.evalEvery,
       callbacks: {
-        stop: () => run.stop?.() ?? false,
+        stop: () => {
+          if (run.stop?.()) return true;
+          if (performance.now() - lastYield < YIELD_MS) return false;
+          // give the event loop a turn: a signal (SIGINT, SIGTERM) or a closed IPC channel is handled here
+          return new Promise<boolean>((resolve) =>
+            setImmediate(() => {
+              lastYield = performance.now();
+              resolve(run.stop?.() ?? false);
+            }),
+          );
+        },
         onBatch(batch, loss, seq) {
           // the batch's loss is its mean per example: weight it by its examples (a short last batch counts less)
           trainSum += (source.trainValue ? source.trainValue(loss) : loss) * seq.B;

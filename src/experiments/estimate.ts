@@ -15,6 +15,7 @@ import { trainSequence } from '../learners/index.ts';
 import type { RunConfig, SweepEntry } from './config.ts';
 import { entryParts } from './entry.ts';
 import { evalAlignment } from './evaluate.ts';
+import { methodSpec } from './methods/index.ts';
 import { formatDuration } from './progress.ts';
 import { taskSpec } from './tasks/index.ts';
 
@@ -114,8 +115,9 @@ function list(values: readonly (string | number)[]): string {
 
 /**
  * The start line, e.g. `toy: 6 runs (bp-lambda λ=0, bp-lambda λ=1 × seeds 1, 2, 3), 500 batches
- * each, B=10 T=30 H=30, evaluation every 100 batches, backend wasm, into runs/toy; estimated
- * 5m40s (s per batch: bp-lambda λ=0 0.052, bp-lambda λ=1 0.171)`.
+ * each, B=10 T=30 H=30, evaluation every 100 batches, computation bp-lambda: blocked traces, K = n
+ * (per-sequence, clip 1), backend wasm, into runs/toy; estimated 5m40s (s per batch: bp-lambda
+ * λ=0 0.052, bp-lambda λ=1 0.171)`.
  */
 export function describeStart(config: RunConfig, entries: readonly SweepEntry[], left: readonly RunLeft[], estimate: RunEstimate | null, backend: string, out: string): string {
   const groups = [...new Set(entries.map((e) => e.group))];
@@ -127,6 +129,7 @@ export function describeStart(config: RunConfig, entries: readonly SweepEntry[],
     `${config.batches} batches each`,
     shape,
     `evaluation every ${config.evalEvery} batches`,
+    `computation ${[...new Set(entries.map((e) => e.method))].map((m) => `${m}: ${methodSpec(m).computation(config.methodSettings)}`).join('; ')}`,
     `backend ${backend}`,
     `into ${out}`,
   ];

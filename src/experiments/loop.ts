@@ -82,7 +82,17 @@ export interface LoopResult {
   exhausted: boolean;
 }
 
-/** Training produced NaN or Infinity; nothing of the failing step was applied. */
+/**
+ * Training produced NaN or Infinity; nothing of the failing step was applied.
+ *
+ * Numbering: `step` is 0-based. `batch` counts the batches completed (and applied) before the
+ * failure, of the epoch under `fit`, of the run otherwise; with `step` not null that is also the
+ * 0-based index of the failing batch, and with `step` null (found after a batch: its parameters,
+ * an evaluation) the count includes that batch. Under `fit`, `epoch` is 0-based and the message
+ * numbers epoch and batch 0-based, as fit's callbacks (`onBatchEnd(batch)`, `onEpochEnd(epoch)`)
+ * and `History.epoch` do: "in epoch 0, batch 1, step 1". Without an epoch (`bp-lambda run`) the
+ * message counts batches from 1, as the run's log lines do: "at batch 2, step 1".
+ */
 export class TrainingDivergedError extends Error {
   constructor(
     /** batches completed (and applied) before the failure; with `step` null, including the batch after which it was found */
@@ -91,11 +101,16 @@ export class TrainingDivergedError extends Error {
     readonly step: number | null,
     /** what was not finite */
     readonly quantity: string,
-    /** the epoch (0-based) when the loop runs per epoch (`fit`); null otherwise */
+    /** the epoch (0-based, as fit's onEpochEnd) when the loop runs per epoch (`fit`); null otherwise */
     readonly epoch: number | null = null,
   ) {
-    const where = step === null ? `after batch ${batch}` : `at batch ${batch + 1}, step ${step}`;
-    super(`training diverged ${epoch === null ? '' : `in epoch ${epoch + 1}, `}${where}: ${quantity} is not finite (NaN or Infinity)`);
+    const where =
+      epoch === null
+        ? step === null
+          ? `after batch ${batch}`
+          : `at batch ${batch + 1}, step ${step}`
+        : `in epoch ${epoch}, ${step === null ? `after batch ${batch - 1}` : `batch ${batch}, step ${step}`} (0-based, as fit's callbacks number them)`;
+    super(`training diverged ${where}: ${quantity} is not finite (NaN or Infinity)`);
     this.name = 'TrainingDivergedError';
   }
 }

@@ -53,9 +53,11 @@ export function checkRunMemory(config: RunConfig, atOnce = 1, available = totalm
   const { bytes, parts } = estimateRunMemory(config);
   if (bytes * atOnce > available) {
     const jobs = atOnce > 1 ? ` per run, ${atOnce} runs at once` : '';
+    const K = config.methodSettings.traceWindow;
+    const window = typeof K === 'number' ? `, or --trace-window (${K}: the blocked window holds up to that many steps)` : '';
     throw new Error(
       `run: these sizes need at least ${formatBytes(bytes)} of memory${jobs} (${parts.join(', ')}; hidden ${config.hidden}, batch ${config.batch}), ` +
-        `more than this machine's ${formatBytes(available)}: reduce --hidden or --batch${atOnce > 1 ? ', or --jobs' : ''}`,
+        `more than this machine's ${formatBytes(available)}: reduce --hidden or --batch${atOnce > 1 ? ', or --jobs' : ''}${window}`,
     );
   }
 }

@@ -9,10 +9,10 @@
  * shard has finished.
  */
 import { fork } from 'node:child_process';
-import { existsSync, readFileSync } from 'node:fs';
-import { extname, join } from 'node:path';
+import { existsSync, readFileSync, statSync, writeSync, type Stats } from 'node:fs';
+import { dirname, extname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { mkdirpSync, removeStaleTempFiles, writeFileAtomicSync } from '../io/atomic.ts';
+import { fileKind, fsErrorText, mkdirpSync, removeStaleTempFiles, writeFileAtomicSync } from '../io/atomic.ts';
 import { getBackend } from '../tensor/ops.ts';
 import { sweepEntries, type RunConfig, type SweepEntry } from './config.ts';
 import { entryCheckpoint, entryFinished, entryFolder, RunDivergedError, runEntry, type EntryEvents } from './entry-run.ts';
@@ -84,8 +84,8 @@ export async function runExperiment(config: RunConfig, opts: RunOptions): Promis
   // the parent needs the data to train in-process, or to time the probes of the estimate
   const data = jobs === 1 || opts.print ? await taskSpec(config.task).load(config.taskOptions) : null;
   const { out } = opts;
-  mkdirpSync(out);
-  const lock = acquireRunLock(out);
+  const lock = takeRunFolder(out);
+  const stopHandling = handleInterrupts(out);
   try {
     removeStaleTempFiles(out);
     if (!opts.resume && folderHasRun(out)) throw new Error(`run: ${out} already holds a run (run.json): continue it with --resume ${out}, or choose another --out`);
@@ -105,8 +105,71 @@ export async function runExperiment(config: RunConfig, opts: RunOptions): Promis
     }
     return writeReport(config, out, readJsonl(join(out, 'log.jsonl')), record.invocations);
   } finally {
+    stopHandling();
     lock.release();
   }
+}
+
+/**
+ * While a run holds its folder, SIGINT (Ctrl-C) and SIGTERM end it cleanly: one line on standard
+ * error, "run: interrupted: continue with --resume DIR" (each entry then continues from its last
+ * checkpoint), the run's and the entries' locks removed by their exit handlers, and exit code
+ * 128 + the signal's number (130, 143), as a shell reports a process ended by it. Child
+ * processes (--jobs) stop when their channel to this process closes. Returns the remover.
+ */
+function handleInterrupts(out: string): () => void {
+  const handler = (signal: NodeJS.Signals) => {
+    const how = folderHasRun(out) ? `continue with --resume ${out}` : `the run had not started in ${out}: start it again`;
+    try {
+      writeSync(2, `\nrun: interrupted: ${how}\n`);
+    } catch {
+      // standard error is gone: the exit code still tells
+    }
+    process.exit(signal === 'SIGINT' ? 130 : 143);
+  };
+  process.on('SIGINT', handler);
+  process.on('SIGTERM', handler);
+  return () => {
+    process.removeListener('SIGINT', handler);
+    process.removeListener('SIGTERM', handler);
+  };
+}
+
+/**
+ * Creates the run folder `out` (and its parents) and locks it; a path that cannot be a run
+ * folder (a file, a device, a place where no folder can be made or written) is an error naming
+ * --out, the path and what is wrong.
+ */
+function takeRunFolder(out: string): ReturnType<typeof acquireRunLock> {
+  const where = `run: --out ${JSON.stringify(out)}`;
+  if (out === '') throw new Error(`${where}: expected a folder path, received ""`);
+  let st: Stats | null = null;
+  try {
+    st = statSync(out);
+  } catch {
+    // a new folder
+  }
+  if (st !== null && !st.isDirectory()) throw new Error(`${where}: exists and is ${fileKind(st)}, not a folder; give a folder for the run`);
+  try {
+    mkdirpSync(out);
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    const base = code === 'ENOENT' ? existingAncestor(out) : null;
+    throw new Error(`${where}: cannot create the run folder: ${base !== null ? `${base} exists, but no folder can be made in it (ENOENT)` : fsErrorText(e)}`);
+  }
+  try {
+    return acquireRunLock(out);
+  } catch (e) {
+    if (typeof (e as NodeJS.ErrnoException).code !== 'string') throw e;
+    throw new Error(`${where}: cannot write in the run folder: ${fsErrorText(e)}`);
+  }
+}
+
+/** The nearest folder above `path` that exists. */
+function existingAncestor(path: string): string {
+  let p = dirname(resolve(path));
+  while (!existsSync(p) && dirname(p) !== p) p = dirname(p);
+  return p;
 }
 
 /** Trains this invocation's entries that have not finished: in this process (jobs 1) or in child processes. */
@@ -155,7 +218,7 @@ async function runEntries(config: RunConfig, opts: RunOptions, data: unknown, en
       for (const { entry } of left) {
         trained.push(entry.index);
         const stop = () => opts.stopAfter !== undefined && globalDone >= opts.stopAfter;
-        if (runEntry({ config, out, data, checkpointEvery: opts.checkpointEvery, events: events(entry), stop }, entry, count) === 'stopped') throw new RunStopped();
+        if ((await runEntry({ config, out, data, checkpointEvery: opts.checkpointEvery, events: events(entry), stop }, entry, count)) === 'stopped') throw new RunStopped();
         mergeLogs(out, entries);
       }
     } else {

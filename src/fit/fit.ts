@@ -11,7 +11,7 @@ import { checkSeqBatch } from '../data/validate-batch.ts';
 import { scoreBatch } from '../experiments/evaluate.ts';
 import { TrainingDivergedError, trainLoopAsync, type LoopResult } from '../experiments/loop.ts';
 import { formatDuration } from '../experiments/progress.ts';
-import { checkModel, type Learner } from '../learners/learner.ts';
+import { checkBatchLoss, checkModel, type Learner } from '../learners/learner.ts';
 import type { Model } from '../model/model.ts';
 import { checkInt, checkObject, checkOptions, fail } from '../validate.ts';
 import { checkFitData, openPass, type BatchPass, type FitData } from './data.ts';
@@ -109,7 +109,7 @@ function checkFitArguments(learner: unknown, data: unknown, options: unknown): C
   if (validationEvery !== undefined && validationData === undefined) fail('fit: options.validationEvery', 'validationData to validate on (none was given)', validationEvery);
   const metrics = checkMetrics(o.metrics, 'fit: options.metrics');
   if (metrics.includes('accuracy') && validationData === undefined) {
-    fail('fit: options.metrics', 'validationData with "accuracy" (it is measured on held-out data with the parameters frozen)', o.metrics);
+    fail('fit: options.validationData', 'held-out data for the metric "accuracy" in options.metrics (accuracy is measured with the parameters frozen, never on the batches being trained)', validationData);
   }
   const callbacks = o.callbacks === undefined ? {} : (checkObject(o.callbacks, 'fit: options.callbacks') as FitCallbacks);
   checkOptions(callbacks, CALLBACK_KEYS, 'fit: options.callbacks');
@@ -141,11 +141,13 @@ async function closePass(pass: BatchPass, failing: boolean): Promise<void> {
 }
 
 /** One pass over the validation data with the parameters frozen: val_loss and the metrics. */
-async function validate(model: Model, data: FitData, metrics: readonly FitMetric[]): Promise<Logs> {
+async function validate(learner: Learner, data: FitData, metrics: readonly FitMetric[]): Promise<Logs> {
+  const model = learner.model;
   const sums = new MetricSums();
   const pass = openPass(data, 'fit: options.validationData', (batch, i) => {
     const name = `fit: options.validationData: batch[${i}]`;
     checkSeqBatch(batch, model, name);
+    checkBatchLoss(batch, learner, name);
     checkMetricLoss(metrics, batch, name);
   });
   let failing = true;
@@ -211,6 +213,7 @@ export async function fit(learner: Learner, data: FitData, options?: FitOptions)
     const pass = openPass(o.data, 'fit: data', (batch: SeqBatch, i: number) => {
       const name = `fit: data (epoch ${epoch + 1}) batch[${i}]`;
       checkSeqBatch(batch, model, name);
+      checkBatchLoss(batch, learner, name);
       checkMetricLoss(trainingMetrics, batch, name);
     });
     let result: LoopResult;
@@ -230,7 +233,7 @@ export async function fit(learner: Learner, data: FitData, options?: FitOptions)
             batchLogs = { batch: k - 1, size: batch.B, ...one.logs(trainingMetrics, '', false) };
           },
           evaluate: o.validationData && (async (k) => {
-            validated = await validate(model, o.validationData!, metrics);
+            validated = await validate(learner, o.validationData!, metrics);
             validatedAt = k;
           }),
           async onBatchEnd(k) {

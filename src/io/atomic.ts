@@ -5,9 +5,9 @@
  * temporary file.
  */
 import { randomBytes } from 'node:crypto';
-import { closeSync, fsyncSync, mkdirSync, openSync, readdirSync, readFileSync, renameSync, rmSync, writeSync } from 'node:fs';
-import { mkdir, open, rename, rm } from 'node:fs/promises';
-import { basename, dirname, join } from 'node:path';
+import { closeSync, fsyncSync, mkdirSync, openSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeSync, type Stats } from 'node:fs';
+import { mkdir, open, rename, rm, stat } from 'node:fs/promises';
+import { basename, dirname, join, resolve } from 'node:path';
 
 type FileData = string | Uint8Array;
 
@@ -23,6 +23,56 @@ function checkData(context: string, data: unknown): FileData {
     throw new Error(`${context}: data: expected a string or a Uint8Array, received ${data === null ? 'null' : typeof data}`);
   }
   return data;
+}
+
+/** What a file system entry is, in words ("a folder", "a character device", …). */
+export function fileKind(st: Stats): string {
+  if (st.isFile()) return 'a regular file';
+  if (st.isDirectory()) return 'a folder';
+  if (st.isCharacterDevice()) return 'a character device';
+  if (st.isBlockDevice()) return 'a block device';
+  if (st.isFIFO()) return 'a named pipe';
+  if (st.isSocket()) return 'a socket';
+  return 'a special file';
+}
+
+/**
+ * A target an atomic write may replace: a new name or a regular file. Renaming over a device or
+ * a pipe (`/dev/null`) would replace it with a regular file, and over a folder cannot work.
+ */
+function checkTarget(context: string, path: string, st: Stats | null): void {
+  if (st !== null && !st.isFile()) throw new Error(`${context}: path ${JSON.stringify(path)}: expected a regular file or a new name, received ${fileKind(st)} (an atomic write replaces the file)`);
+}
+
+function statOrNull(path: string): Stats | null {
+  try {
+    return statSync(path);
+  } catch {
+    return null;
+  }
+}
+
+const FS_ERRORS: Readonly<Record<string, string>> = {
+  ENOENT: 'no such file or folder',
+  ENOTDIR: 'a part of the path is not a folder',
+  EISDIR: 'it is a folder',
+  EEXIST: 'it already exists',
+  EACCES: 'permission denied',
+  EPERM: 'operation not permitted',
+  EROFS: 'read-only file system',
+  ENOSPC: 'no space left on the device',
+  EDQUOT: 'disk quota exceeded',
+  ENAMETOOLONG: 'the name is too long',
+  ELOOP: 'too many symbolic links',
+  EIO: 'input/output error',
+  EPIPE: 'the reader closed the pipe',
+};
+
+/** A file system error in words, with its code: "permission denied (EACCES)"; other errors: their message. */
+export function fsErrorText(e: unknown): string {
+  const code = (e as NodeJS.ErrnoException | null)?.code;
+  if (typeof code === 'string') return `${FS_ERRORS[code] ?? (e as Error).message} (${code})`;
+  return e instanceof Error ? e.message : String(e);
 }
 
 /** A fresh temporary path beside `path` (same folder, so the rename stays on one file system). */
@@ -90,6 +140,7 @@ export function toJsonText(value: unknown, context = 'writeJsonAtomic'): string 
 export async function writeFileAtomic(path: string, data: string | Uint8Array): Promise<void> {
   checkPath('writeFileAtomic', path);
   checkData('writeFileAtomic', data);
+  checkTarget('writeFileAtomic', path, await stat(path).catch(() => null));
   const temp = tempPathFor(path);
   try {
     const handle = await open(temp, 'wx', 0o644);
@@ -111,6 +162,7 @@ export async function writeFileAtomic(path: string, data: string | Uint8Array): 
 export function writeFileAtomicSync(path: string, data: string | Uint8Array): void {
   checkPath('writeFileAtomicSync', path);
   checkData('writeFileAtomicSync', data);
+  checkTarget('writeFileAtomicSync', path, statOrNull(path));
   const temp = tempPathFor(path);
   try {
     const fd = openSync(temp, 'wx', 0o644);
@@ -141,16 +193,67 @@ export function writeJsonAtomicSync(path: string, value: unknown): void {
   writeFileAtomicSync(path, toJsonText(value, 'writeJsonAtomicSync'));
 }
 
-/** Creates `path` and its missing parents; no error when it already exists. */
+/**
+ * Creates `path` and its missing parents; no error when it already exists as a folder. Each
+ * level is tried once after its parent exists: a parent that exists but cannot hold the child
+ * (`/proc/x`, a dangling link) ends with the child's error instead of retrying for ever, as
+ * Node's own recursive mkdir does there. An existing path that is not a folder throws ENOTDIR.
+ */
 export async function mkdirp(path: string): Promise<void> {
   checkPath('mkdirp', path);
-  await mkdir(path, { recursive: true });
+  await mkdirStep(resolve(path));
 }
 
 /** Synchronous `mkdirp`. */
 export function mkdirpSync(path: string): void {
   checkPath('mkdirpSync', path);
-  mkdirSync(path, { recursive: true });
+  mkdirStepSync(resolve(path));
+}
+
+const isFolderSync = (path: string) => statOrNull(path)?.isDirectory() ?? false;
+const isFolder = async (path: string) => (await stat(path).catch(() => null))?.isDirectory() ?? false;
+
+function mkdirStepSync(path: string): void {
+  try {
+    return void mkdirSync(path);
+  } catch (e) {
+    if (!retryAfterParent(e, path, isFolderSync(path))) return;
+  }
+  mkdirStepSync(dirname(path));
+  try {
+    mkdirSync(path);
+  } catch (e) {
+    if (!isFolderSync(path)) throw e; // made meanwhile by another process: fine
+  }
+}
+
+async function mkdirStep(path: string): Promise<void> {
+  try {
+    return void (await mkdir(path));
+  } catch (e) {
+    if (!retryAfterParent(e, path, await isFolder(path))) return;
+  }
+  await mkdirStep(dirname(path));
+  try {
+    await mkdir(path);
+  } catch (e) {
+    if (!(await isFolder(path))) throw e;
+  }
+}
+
+/**
+ * After a failed mkdir of `path`: false when it exists as a folder (done), true when a missing
+ * parent should be made first (ENOENT below the root); otherwise throws (an existing non-folder
+ * as ENOTDIR, any other error as it is).
+ */
+function retryAfterParent(e: unknown, path: string, isFolder: boolean): boolean {
+  const code = (e as NodeJS.ErrnoException).code;
+  if (code === 'EEXIST') {
+    if (isFolder) return false;
+    throw Object.assign(new Error(`ENOTDIR: exists and is not a folder, mkdir '${path}'`), { code: 'ENOTDIR', path, syscall: 'mkdir' });
+  }
+  if (code === 'ENOENT' && dirname(path) !== path) return true;
+  throw e;
 }
 
 /** Flushes a folder's entry list so the rename survives a crash; skipped where folders cannot be opened (Windows). */

@@ -26,13 +26,6 @@ import { copyRows, copyStepRows, zeroRows, type StepRows } from '../data/step-ro
  * weights c^{t−τ} are then 1), and the entries the example sat out contribute nothing (ι = 0).
  */
 
-/**
- * The steps since the last fold, oldest first, in a ring of capacity + 1 slots: each slot holds
- * a copy of J_τ and the step's local derivative data L_τ (for the synthesiser's trace ã_τ; for
- * RTRL's influence matrix the cell's cache). A step is staged into the free slot without
- * disturbing the committed window, then committed (appended, or made the only entry after a
- * fold) or dropped.
- */
 /** Read access to a window's entries, oldest first (a committed window, or a candidate one). */
 export interface WindowView<L> {
   readonly batch: number;
@@ -46,10 +39,22 @@ export interface WindowView<L> {
   readonly flagged: boolean;
 }
 
+/**
+ * The steps since the last fold, oldest first, in a ring of at most capacity + 1 slots: each
+ * slot holds a copy of J_τ and the step's local derivative data L_τ (for the synthesiser's
+ * trace ã_τ; for RTRL's influence matrix the cell's cache). A step is staged into the free slot
+ * without disturbing the committed window, then committed (appended, or made the only entry
+ * after a fold) or dropped.
+ *
+ * The slots are allocated as steps arrive (the ring grows by one slot whenever the staged step
+ * finds none free), never for the whole capacity up front: memory follows the longest window
+ * actually held, so a capacity beyond any sequence's length (K = 10⁹) just means "never folds
+ * within a sequence". Slots are kept across sequences and reused.
+ */
 export class StepWindow<L> implements WindowView<L> {
-  private readonly J: (Jacobian | null)[];
-  private readonly locals: L[];
-  private readonly flags: (StepRows | null)[];
+  private J: (Jacobian | null)[] = [];
+  private locals: L[] = [];
+  private flags: (StepRows | null)[] = [];
   private start = 0;
   private len = 0;
   /** committed entries with per-example flags */
@@ -59,15 +64,16 @@ export class StepWindow<L> implements WindowView<L> {
     readonly capacity: number,
     readonly batch: number,
     readonly n: number,
-    makeLocal: () => L,
-  ) {
-    this.J = new Array<Jacobian | null>(capacity + 1).fill(null);
-    this.locals = Array.from({ length: capacity + 1 }, makeLocal);
-    this.flags = new Array<StepRows | null>(capacity + 1).fill(null);
-  }
+    private readonly makeLocal: () => L,
+  ) {}
 
   get length(): number {
     return this.len;
+  }
+
+  /** Slots allocated so far (at most capacity + 1). */
+  get slots(): number {
+    return this.locals.length;
   }
 
   /** J_τ of entry k (0 = the oldest, t₀+1). */
@@ -90,9 +96,10 @@ export class StepWindow<L> implements WindowView<L> {
 
   /**
    * Copies J_t and the step's per-example flags into the free slot and lets `fill` write L_t
-   * there (the committed window is untouched).
+   * there (the committed window is untouched; a slot that cannot be allocated changes nothing).
    */
   stage(J_t: Jacobian, fill: (local: L) => void, rows: StepRows | null = null): void {
+    if (this.len === this.locals.length) this.grow();
     const slot = this.slot(this.len);
     this.J[slot] = copyJacobian(J_t, this.J[slot]);
     this.flags[slot] = rows === null ? null : copyStepRows(rows);
@@ -136,8 +143,27 @@ export class StepWindow<L> implements WindowView<L> {
     this.flaggedCount = 0;
   }
 
+  /**
+   * One more slot, after the committed entries: the ring is first laid out oldest first from
+   * slot 0 (only needed when it wrapped, which a full ring of capacity + 1 slots never grows).
+   */
+  private grow(): void {
+    const local = windowAllocation(this.capacity, `the slot of step ${this.len + 1} of the window`, this.makeLocal);
+    if (this.start !== 0) {
+      const order = Array.from({ length: this.len }, (_, k) => this.slot(k));
+      this.J = order.map((i) => this.J[i]);
+      this.locals = order.map((i) => this.locals[i]);
+      this.flags = order.map((i) => this.flags[i]);
+      this.start = 0;
+    }
+    this.J.push(null);
+    this.locals.push(local);
+    this.flags.push(null);
+  }
+
   private slot(k: number): number {
-    return (this.start + k) % (this.capacity + 1);
+    const size = this.locals.length;
+    return size === 0 ? 0 : (this.start + k) % size;
   }
 }
 
@@ -221,20 +247,42 @@ function walkBackPerExample(window: WindowView<unknown>, v: Arr, R: number, c: n
   return tail ? { v: cur, w: 1 } : null;
 }
 
-/** Scratch space of the blocked computation (grown on demand, reused across steps). */
+/**
+ * Scratch space of the blocked computation (grown on demand, reused across steps). Its size
+ * follows the steps held in the window (at most K = `windowLength`): an allocation that fails
+ * says so, naming traceWindow, instead of a bare RangeError.
+ */
 export class BlockedScratch {
   readonly vjp = new JacobianVjp();
   private readonly bufs = new Map<string, Arr>();
 
-  constructor(readonly dtype: DType) {}
+  constructor(
+    readonly dtype: DType,
+    readonly windowLength: number,
+  ) {}
 
   get(name: 'v' | 'v2' | 'vm' | 'V' | 'A' | 'phi' | 'stack' | 'aStack' | 'rows', length: number): Arr {
     let buf = this.bufs.get(name);
     if (buf === undefined || buf.length < length) {
-      buf = alloc(this.dtype, length);
+      buf = windowAllocation(this.windowLength, `its scratch "${name}" of ${length} values`, () => alloc(this.dtype, length));
       this.bufs.set(name, buf);
     }
     return buf;
+  }
+}
+
+/**
+ * Runs an allocation whose size grows with the steps the window holds; a RangeError (beyond the
+ * engine's typed-array limit, or memory exhausted) becomes an error naming traceWindow.
+ */
+export function windowAllocation<T>(K: number, what: string, allocate: () => T): T {
+  try {
+    return allocate();
+  } catch (e) {
+    if (e instanceof RangeError) {
+      throw new Error(`traceWindow ${K}: the blocked computation holds up to K steps between folds, and ${what} could not be allocated (${e.message}): use a smaller traceWindow (--trace-window), so that the window folds sooner`);
+    }
+    throw e;
   }
 }
 

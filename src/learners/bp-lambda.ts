@@ -148,7 +148,7 @@ export class BpLambdaLearner extends OnlineLearner {
 
   protected ruleConfig(): LearnerState['config'] {
     const K = this.trace instanceof BlockedTrace ? this.trace.windowLength : null;
-    return { lambda: this.lambda, gamma: this.gamma, sgScale: this.sgScale, synthClip: this.synthClip ?? null, computation: this.computation, traceWindow: K };
+    return { lambda: this.lambda, gamma: this.gamma, sgScale: this.sgScale, targetScale: this.model.synthesiser.targetScale, synthClip: this.synthClip ?? null, computation: this.computation, traceWindow: K };
   }
 
   protected ruleState(): unknown {

@@ -165,7 +165,7 @@ export class BlockedTrace implements EligibilityTrace {
     /** K: the window's length between folds (≥ 1) */
     readonly windowLength: number,
   ) {
-    this.scratch = new BlockedScratch(dtype);
+    this.scratch = new BlockedScratch(dtype, windowLength);
   }
 
   prepare(batch: number): () => void {
@@ -245,14 +245,19 @@ export class BlockedTrace implements EligibilityTrace {
   }
 }
 
-/** Bytes a trace computation holds for a batch (the traces, or the window and, once a sequence folds, the trace). */
-export function traceMemory(computation: TraceComputation, batch: number, n: number, bytesPerValue: number, window?: number): number {
+/**
+ * Bytes a trace computation holds for a batch (the traces, or the window and, once a sequence
+ * folds, the trace). The window holds at most min(K, steps) steps (`steps`: the longest
+ * sequence, when known): its slots are allocated as steps arrive.
+ */
+export function traceMemory(computation: TraceComputation, batch: number, n: number, bytesPerValue: number, window?: number, steps = Infinity): number {
   const trace = 2 * batch * traceSize(n);
   if (computation === 'traces') return bytesPerValue * trace;
   const K = window ?? defaultTraceWindow(n);
+  const held = Math.min(K, steps);
   // the window (a state and a Jacobian of a few n-vectors per step), the fold's scratch (K products
   // of n×n per example), and the trace once a sequence is longer than K
-  return bytesPerValue * ((K + 1) * batch * 12 * n + batch * K * n * n + trace);
+  return bytesPerValue * ((held + 1) * batch * 12 * n + batch * held * n * n + (steps > K ? trace : 0));
 }
 
 /**

@@ -4,7 +4,7 @@ import { checkOneOf, describe } from '../validate.ts';
 import { BpLambdaLearner, type BpLambdaOptions } from './bp-lambda.ts';
 import { BpttLearner, type BpttOptions } from './bptt-learner.ts';
 import { LambdaSgLearner, type LambdaSgOptions } from './lambda-sg.ts';
-import { checkModel, type Learner, type SequenceResult } from './learner.ts';
+import { checkBatchLoss, checkModel, type Learner, type SequenceResult } from './learner.ts';
 import { checkSeqBatch } from '../data/validate-batch.ts';
 import { lengthRows } from './trajectory.ts';
 import { NStepSgLearner, type NStepSgOptions } from './nstep-sg.ts';
@@ -24,8 +24,10 @@ export interface MethodOptions {
 
 /** One entry point for every algorithm. */
 export function createLearner<M extends Method>(method: M, model: Model, options: MethodOptions[M]): Learner {
+  const m = checkOneOf(method, METHODS, 'createLearner: method');
   checkModel(model, 'createLearner: model');
-  switch (checkOneOf(method, METHODS, 'createLearner: method')) {
+  if (options === null || typeof options !== 'object' || Array.isArray(options)) throw new Error(`createLearner: options: expected an object of ${m}'s options, at least { loss } (e.g. { loss: 'mse' }), received ${describe(options)}`);
+  switch (m) {
     case 'bptt':
       if ((options as BpttOptions).truncation !== undefined) throw new Error(`createLearner: bptt: truncation: full BPTT takes none (use "tbptt"), received ${describe((options as BpttOptions).truncation)}`);
       return new BpttLearner(model, options as BpttOptions);
@@ -50,6 +52,7 @@ export function createLearner<M extends Method>(method: M, model: Model, options
  */
 export function trainSequence(learner: Learner, batch: SeqBatch): SequenceResult {
   checkSeqBatch(batch, learner.model, 'trainSequence: batch');
+  checkBatchLoss(batch, learner, 'trainSequence: batch');
   const rows = lengthRows(batch);
   learner.reset(batch.B);
   for (let t = 0; t < batch.T; t++) {

@@ -161,7 +161,7 @@ export class BlockedInfluence implements InfluenceMatrix {
     readonly windowLength: number,
   ) {
     this.P = parameterCount(cell);
-    this.scratch = new BlockedScratch(cell.dtype);
+    this.scratch = new BlockedScratch(cell.dtype, windowLength);
   }
 
   prepare(batch: number): () => void {

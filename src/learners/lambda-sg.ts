@@ -40,7 +40,7 @@ export class LambdaSgLearner extends OfflineLearner {
   }
 
   protected methodConfig(): LearnerState['config'] {
-    return { lambda: this.lambda, gamma: this.gamma, sgScale: this.sgScale };
+    return { lambda: this.lambda, gamma: this.gamma, sgScale: this.sgScale, targetScale: this.model.synthesiser.targetScale };
   }
 
   protected compute(traj: Trajectory, terminal: boolean): OfflineGradients {

@@ -210,13 +210,23 @@ export function groupsJson(g: ModelGroups): Record<keyof ModelGroups, Record<str
  * Checks a state's header against the restoring learner (format, version, method, config,
  * model) and its optimizer's presence and name; returns the state as an object.
  */
+/**
+ * Config keys added to version 1 after its first release: a state saved without one (by an
+ * earlier release) is read as before, that key unchecked. `targetScale`: the synthesiser's ρ
+ * of the synthetic-gradient learners (sg, bp-lambda, lambda-sg), whose traces and targets are
+ * in ρ's units.
+ */
+const ADDED_CONFIG_KEYS: readonly string[] = ['targetScale'];
+
 export function checkHeader(state: unknown, r: StateReader, method: string, config: LearnerState['config'], model: Model, optimizer: Optimizer | undefined): Record<string, unknown> {
   const o = r.object(state, 'state', ['format', 'version', 'method', 'config', 'model', 'optimizer', 'sequence']);
   if (o.format !== LEARNER_STATE_FORMAT) r.fail('state.format', JSON.stringify(LEARNER_STATE_FORMAT), o.format);
   if (o.version !== LEARNER_STATE_VERSION) r.fail('state.version', `${LEARNER_STATE_VERSION} (this version of bp-lambda reads learner states of version ${LEARNER_STATE_VERSION} only)`, o.version);
   if (o.method !== method) r.fail('state.method', `${JSON.stringify(method)} (this learner's)`, o.method);
-  const c = r.object(o.config, 'state.config', Object.keys(config));
-  for (const [k, want] of Object.entries(config)) if (c[k] !== want) r.fail(`state.config.${k}`, `${JSON.stringify(want)} (this learner's)`, c[k]);
+  const saved = o.config !== null && typeof o.config === 'object' ? (o.config as Record<string, unknown>) : {};
+  const keys = Object.keys(config).filter((k) => !(ADDED_CONFIG_KEYS.includes(k) && !(k in saved)));
+  const c = r.object(o.config, 'state.config', keys);
+  for (const k of keys) if (c[k] !== config[k]) r.fail(`state.config.${k}`, `${JSON.stringify(config[k])} (this learner's${k === 'targetScale' ? ": its model's synthesiser target scale ρ" : ''})`, c[k]);
   const shape = modelShape(model);
   const m = r.object(o.model, 'state.model', Object.keys(shape));
   for (const [k, want] of Object.entries(shape)) if (m[k] !== want) r.fail(`state.model.${k}`, `${JSON.stringify(want)} (the model's)`, m[k]);

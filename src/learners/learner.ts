@@ -33,6 +33,10 @@ import { checkHeader, groupsJson, installState, LEARNER_STATE_FORMAT, LEARNER_ST
 export interface Learner {
   readonly method: string;
   readonly model: Model;
+  /** the per-step loss ℓ it trains with (its `loss` option); a batch must have the same */
+  readonly loss: LossKind;
+  /** the optimizer that updates the model's parameters (its `optimizer` option), or undefined: gradients only */
+  readonly optimizer: Optimizer | undefined;
   reset(batchSize: number): void;
   step(x: Arr, y: Arr | null, last?: boolean, options?: StepOptions): StepResult;
   end(): SequenceResult;
@@ -59,6 +63,14 @@ export interface SequenceResult {
   syntheticGrads?: Arr[];
   /** Per step, B×n: the true state gradient ∂L/∂s_t per example (bptt, tbptt within windows). */
   stateGrads?: Arr[];
+}
+
+/**
+ * A batch's loss must be the learner's: its targets were checked for that loss, and training it
+ * with another would silently train a different objective. Throws naming `name`.
+ */
+export function checkBatchLoss(batch: { loss: unknown }, learner: Learner, name: string): void {
+  if (batch.loss !== learner.loss) throw new Error(`${name}.loss: expected ${JSON.stringify(learner.loss)} (the learner's loss), received ${describe(batch.loss)}; create the learner with loss ${describe(batch.loss)} to train on this batch`);
 }
 
 export function zeroGrads(model: Model): ModelGroups {

@@ -39,7 +39,7 @@ export class NStepSgLearner extends OfflineLearner {
   }
 
   protected methodConfig(): LearnerState['config'] {
-    return { truncation: this.truncation, gamma: this.gamma, sgScale: this.sgScale };
+    return { truncation: this.truncation, gamma: this.gamma, sgScale: this.sgScale, targetScale: this.model.synthesiser.targetScale };
   }
 
   protected compute(traj: Trajectory, terminal: boolean): OfflineGradients {

@@ -1,3 +1,5 @@
+import type { Optimizer } from '../optim/optimizer.ts';
+import type { LossKind } from '../data/batch.ts';
 import type { Model, ModelGroups } from '../model/model.ts';
 import type { Arr } from '../tensor/dtype.ts';
 import { applyOptimizer, COMMON_KEYS, checkCommon, checkFiniteGroups, commonConfig, DivergenceError, restoreState, saveState, StepGuard, type CommonOptions, type Learner, type SequenceResult, type StateOwner, type StepResult } from './learner.ts';
@@ -23,6 +25,12 @@ export interface OfflineGradients {
  */
 export abstract class OfflineLearner implements Learner {
   abstract readonly method: string;
+  get loss(): LossKind {
+    return this.common.loss;
+  }
+  get optimizer(): Optimizer | undefined {
+    return this.common.optimizer;
+  }
   /** whether the method trains the synthesiser (BPTT does not: its synthesiser gradient is null) */
   protected abstract readonly trainsSynthesiser: boolean;
   protected readonly guard: StepGuard;

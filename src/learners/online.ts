@@ -1,9 +1,10 @@
+import type { LossKind } from '../data/batch.ts';
 import type { Model, ModelGroups } from '../model/model.ts';
 import { zeroGroup } from '../tensor/params.ts';
 import type { Arr } from '../tensor/dtype.ts';
 import { checkOneOf } from '../validate.ts';
 import { allocating } from '../memory.ts';
-import type { GroupName } from '../optim/optimizer.ts';
+import type { GroupName, Optimizer } from '../optim/optimizer.ts';
 import { checkCommon, checkFiniteArr, checkFiniteGroups, commonConfig, DivergenceError, OnlineUpdates, restoreState, saveState, StepGuard, zeroGrads, type CommonOptions, type Learner, type SequenceResult, type StateOwner, type StepResult } from './learner.ts';
 import { cacheJson, type LearnerState, type SequenceHead, type StateReader } from './learner-state.ts';
 import { StepBuffers } from './step-buffers.ts';
@@ -40,6 +41,12 @@ export interface OnlineOptions extends CommonOptions {
 export abstract class OnlineLearner implements Learner {
   abstract readonly method: string;
   readonly regime: Regime;
+  get loss(): LossKind {
+    return this.common.loss;
+  }
+  get optimizer(): Optimizer | undefined {
+    return this.common.optimizer;
+  }
   protected readonly guard: StepGuard;
   protected buf!: StepBuffers;
   /** this step's gradients (model-shaped), filled by the rule */

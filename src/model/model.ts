@@ -5,7 +5,8 @@ import { Synthesiser } from './synthesiser.ts';
 import { checkDType, type DType } from '../tensor/dtype.ts';
 import { Rng } from '../rng.ts';
 import { cloneGroup, type ParamGroup } from '../tensor/params.ts';
-import { checkInt, checkFinite, checkOptions } from '../validate.ts';
+import { checkInt, checkFinite, checkOptions, describe } from '../validate.ts';
+import { allocating } from '../memory.ts';
 
 /** The three parameter groups every learner and optimizer works with. */
 export interface ModelGroups {
@@ -89,6 +90,7 @@ const SPEC_KEYS = ['cell', 'inputSize', 'hiddenSize', 'outputSize', 'seed', 'dty
  * size or key.
  */
 export function createModel(spec: ModelSpec): Model {
+  if (spec === null || typeof spec !== 'object' || Array.isArray(spec)) throw new Error(`createModel: spec: expected an object { cell, inputSize, hiddenSize, outputSize, seed, … } (e.g. { cell: 'lstm', inputSize: 2, hiddenSize: 30, outputSize: 1, seed: 1 }), received ${describe(spec)}`);
   checkOptions(spec, [...SPEC_KEYS, ...allCellOptionNames()], 'createModel');
   const def = cellDefinition(spec.cell, 'createModel: cell');
   const I = checkInt(spec.inputSize, 'createModel: inputSize', 1);
@@ -99,14 +101,21 @@ export function createModel(spec: ModelSpec): Model {
   const gain = spec.gain === undefined ? 1 : checkFinite(spec.gain, 'createModel: gain');
   const options: Record<string, unknown> = {};
   for (const [k, v] of Object.entries(spec)) if (!(SPEC_KEYS as readonly string[]).includes(k) && v !== undefined) options[k] = v;
-  const cell = createCell({ type: def.type, inputSize: I, hiddenSize: H, options, dtype }, 'createModel: ');
+  // the parameters' memory: a size beyond it is an error naming hiddenSize, not a bare RangeError
+  const n = def.stateSize(H);
+  const count = Object.values(def.paramShapes(I, H)).reduce((a, shape) => a + shape.reduce((x, y) => x * y, 1), 0) + O * H + O + n * n + n;
+  const bytes = count * (dtype === 'float32' ? 4 : 8);
+  const { cell, readout, synthesiser } = allocating(`createModel: hiddenSize: expected a size whose parameters fit in memory, received ${H} (${count} parameters of the ${def.type} with inputSize ${I}, outputSize ${O})`, bytes, () => ({
+    cell: createCell({ type: def.type, inputSize: I, hiddenSize: H, options, dtype }, 'createModel: '),
+    readout: new Readout(H, O, dtype),
+    synthesiser: new Synthesiser(n, dtype),
+  }));
   const rng = new Rng(seed);
   def.initialise(cell.params, H, rng, gain);
   const bound = 1 / Math.sqrt(H);
-  const readout = new Readout(H, O, dtype);
   for (const name of ['W', 'b']) {
     const t = readout.params[name].data;
     for (let i = 0; i < t.length; i++) t[i] = rng.uniform(-bound, bound);
   }
-  return new Model(cell, readout, new Synthesiser(cell.stateSize, dtype));
+  return new Model(cell, readout, synthesiser);
 }

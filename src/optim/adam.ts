@@ -1,7 +1,7 @@
 import type { ModelGroups } from '../model/model.ts';
 import { powInt } from '../math/index.ts';
 import { checkOptions, checkPositive, describe } from '../validate.ts';
-import { checkClip, checkUnit, GROUP_NAMES, OptimizerDivergenceError, prepareStep, resolveRates, type GroupName, type GroupRates, type Optimizer, type OptimizerOptions, type StepGrads } from './optimizer.ts';
+import { checkClip, checkUnit, GROUP_NAMES, OptimizerDivergenceError, ParamBinding, prepareStep, resolveRates, type GroupName, type GroupRates, type Optimizer, type OptimizerOptions, type StepGrads } from './optimizer.ts';
 
 export interface AdamOptions extends OptimizerOptions {
   /** default [0.9, 0.999]; the paper's code used [0.9, 0.98] */
@@ -45,6 +45,7 @@ export class Adam implements Optimizer {
   readonly eps: number;
   readonly clipNorm: number | undefined;
   private state = emptyState();
+  private readonly binding = new ParamBinding();
 
   constructor(opts: AdamOptions) {
     checkOptions(opts, ['lr', 'clipNorm', 'betas', 'eps'], 'Adam');
@@ -66,6 +67,7 @@ export class Adam implements Optimizer {
   }
 
   step(params: ModelGroups, grads: StepGrads): void {
+    this.binding.check(params, 'Adam');
     const { pairs, c } = prepareStep(params, grads, this.rates, this.clipNorm, 'Adam');
     const [b1, b2] = this.betas;
     const moments = pairs.map(({ group, name, p }) => {
@@ -104,6 +106,7 @@ export class Adam implements Optimizer {
       stepped.add(group);
     });
     for (const group of stepped) this.state[group].step++;
+    this.binding.bind(params);
   }
 
   getState(): Record<GroupName, AdamGroupStateJson> {
@@ -152,6 +155,7 @@ export class Adam implements Optimizer {
       next[g].step = step;
     }
     this.state = next;
+    this.binding.unbind();
   }
 }
 

@@ -78,6 +78,44 @@ export function checkClip(v: unknown, name: string): number | undefined {
 
 export { checkUnit };
 
+/**
+ * The parameters an optimizer steps. It binds to those of its first step (per tensor, the
+ * array that holds the values); a later step with other arrays (another model's, a clone's)
+ * is refused before anything changes: the optimizer's state (moments, step counts) belongs to
+ * the first model's parameters, and sharing it would mix two models' histories silently.
+ * `setState` unbinds (a restored state binds at its next step).
+ */
+export class ParamBinding {
+  private bound: Map<string, ArrayLike<number>> | null = null;
+
+  /** Throws, naming the optimizer and the first tensor that differs, when `params` are not the bound ones. */
+  check(params: ModelGroups, name: string): void {
+    if (params === null || typeof params !== 'object') throw new Error(`${name}.step: params: expected { cell, readout, synthesiser } (model.groups()), received ${describe(params)}`);
+    if (this.bound === null) return;
+    for (const group of GROUP_NAMES) {
+      for (const [pname, p] of Object.entries(params[group] ?? {})) {
+        const key = `${group}.${pname}`;
+        if (this.bound.get(key) !== p.data) {
+          throw new Error(
+            `${name}.step: params: expected the parameters this optimizer first stepped (it keeps their state: moments, step counts), received another model's (${key} is another array); ` +
+              'give each model its own optimizer',
+          );
+        }
+      }
+    }
+  }
+
+  /** Binds to `params` at the first step (after it succeeded). */
+  bind(params: ModelGroups): void {
+    if (this.bound !== null) return;
+    this.bound = new Map(GROUP_NAMES.flatMap((group) => Object.entries(params[group]).map(([pname, p]): [string, ArrayLike<number>] => [`${group}.${pname}`, p.data])));
+  }
+
+  unbind(): void {
+    this.bound = null;
+  }
+}
+
 /** One (parameter, gradient) tensor pair of a stepped group. */
 export interface StepPair {
   group: GroupName;

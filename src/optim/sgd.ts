@@ -1,6 +1,6 @@
 import type { ModelGroups } from '../model/model.ts';
 import { checkOptions, describe } from '../validate.ts';
-import { checkClip, OptimizerDivergenceError, prepareStep, resolveRates, type GroupRates, type Optimizer, type OptimizerOptions, type StepGrads } from './optimizer.ts';
+import { checkClip, OptimizerDivergenceError, ParamBinding, prepareStep, resolveRates, type GroupRates, type Optimizer, type OptimizerOptions, type StepGrads } from './optimizer.ts';
 
 /**
  * Plain gradient descent: θ ← θ − lr·c·g, with c the global-norm clip factor. Groups whose
@@ -11,6 +11,7 @@ export class Sgd implements Optimizer {
   readonly name = 'sgd';
   readonly rates: GroupRates;
   readonly clipNorm: number | undefined;
+  private readonly binding = new ParamBinding();
 
   constructor(opts: OptimizerOptions) {
     checkOptions(opts, ['lr', 'clipNorm'], 'Sgd');
@@ -19,6 +20,7 @@ export class Sgd implements Optimizer {
   }
 
   step(params: ModelGroups, grads: StepGrads): void {
+    this.binding.check(params, 'Sgd');
     const { pairs, c } = prepareStep(params, grads, this.rates, this.clipNorm, 'Sgd');
     // pass 0 checks that every new value is finite, pass 1 writes them
     for (const commit of [false, true]) {
@@ -31,6 +33,7 @@ export class Sgd implements Optimizer {
         }
       }
     }
+    this.binding.bind(params);
   }
 
   getState(): unknown {
@@ -39,5 +42,6 @@ export class Sgd implements Optimizer {
 
   setState(state: unknown): void {
     if (state === null || typeof state !== 'object' || Array.isArray(state) || Object.keys(state).length) throw new Error(`Sgd.setState: expected {} (SGD keeps no state), received ${describe(state)}`);
+    this.binding.unbind();
   }
 }

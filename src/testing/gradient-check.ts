@@ -167,6 +167,7 @@ export function checkLearnerGradients(learner: Learner, batch: SeqBatch, options
   const { model } = learner;
   checkModel(model, `${name}: learner.model`);
   if (model.dtype !== 'float64') throw new Error(`${name}: learner.model: expected a float64 model (finite differences need float64), received a ${model.dtype} model`);
+  if (learner.optimizer !== undefined) throw new Error(`${name}: learner: expected a learner without an optimizer (the check needs fixed parameters), received one with optimizer ${JSON.stringify(learner.optimizer.name)}, which would step them: create the learner without the optimizer option`);
   checkSeqBatch(batch, model, `${name}: batch`);
   const { h, tolerance, seed, maxEntries } = readOptions(options, name, ['groups']);
   const groups = options?.groups ?? ['cell', 'readout'];

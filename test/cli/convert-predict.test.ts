@@ -126,7 +126,7 @@ test('convert and predict: errors name the argument, and no output file is writt
   assert.throws(() => predict('--model', model, '--input', wide), /^Error: predict: --input .*wide.json: x has 2 inputs per example, the model expects inputSize 3$/);
   const partial = join(dir, 'partial.json');
   writeFileSync(partial, JSON.stringify({ x: [[[1, 2, 3]]], y: [[[0, 1]]] }));
-  assert.throws(() => predict('--model', model, '--input', partial), /^Error: --input .*partial.json: missing key "loss"/);
+  assert.throws(() => predict('--model', model, '--input', partial), /^Error: predict: --input .*partial.json: loss: expected .* with y/);
   const layered = join(dir, 'l1.json');
   writeFileSync(layered, JSON.stringify({ ...readJson(join(golden, 'gru', 'state_dict.json')), 'rnn.weight_ih_l1': [[1]] }));
   assert.throws(() => convert('--from', layered, '--to', out), /^Error: --from .*l1.json: rnn.weight_ih_l1: a module with more than one layer/);
@@ -173,4 +173,38 @@ test('the command line: convert then predict write their files atomically and ex
   r = cli(['--help']);
   assert.match(r.stdout, /\n {2}convert {3}convert a model: model JSON ⇄ PyTorch state_dict/);
   assert.match(r.stdout, /\n {2}predict {3}outputs and states of a model/);
+});
+
+test('convert: a --to-format that contradicts the --to extension is refused, nothing written; a batch JSON as --from (or predict --model) is named as a batch', () => {
+  const dir = tmp();
+  const model = join(dir, 'model.json');
+  writeFileSync(model, JSON.stringify(modelToJson(createModel({ cell: 'lstm', inputSize: 2, hiddenSize: 3, outputSize: 1, seed: 3 }))));
+  assert.throws(() => convert('--from', model, '--to', join(dir, 'out.safetensors'), '--to-format', 'state-dict-json'), /^Error: convert: --to-format state-dict-json disagrees with --to .*out\.safetensors: a \.safetensors file holds safetensors/);
+  assert.throws(() => convert('--from', model, '--to', join(dir, 'out.json'), '--to-format', 'safetensors'), /^Error: convert: --to-format safetensors disagrees with --to .*out\.json: a \.json file holds JSON/);
+  assert.deepEqual(readdirSync(dir), ['model.json'], 'nothing written');
+  // an extension that says nothing is fine with --to-format
+  convert('--from', model, '--to', join(dir, 'out.bin'), '--to-format', 'safetensors');
+  assert.ok(readSafetensors(readFileSync(join(dir, 'out.bin'))));
+  const batch = join(dir, 'batch.json');
+  writeFileSync(batch, JSON.stringify({ x: [[[1, 2]]], y: [[[0.5]]], loss: 'mse' }));
+  assert.throws(() => convert('--from', batch, '--to', join(dir, 'm.json')), /^Error: --from .*batch\.json: this is a batch JSON \(keys x, y, loss\), not a model: give a model JSON, a state_dict JSON or a \.safetensors file$/);
+  assert.throws(() => predictJson('--model', batch, '--input', batch), /--model .*batch\.json: this is a batch JSON/);
+});
+
+test('predict --input: y and loss are optional independently: x alone or x with a loss predict; y without a loss is refused naming loss; a bad loss is named', () => {
+  const dir = tmp();
+  const model = join(dir, 'model.json');
+  writeFileSync(model, JSON.stringify(modelToJson(createModel({ cell: 'rnn', inputSize: 2, hiddenSize: 3, outputSize: 1, seed: 3 }))));
+  const input = (o: object) => {
+    const p = join(dir, `in-${Math.random().toString(36).slice(2)}.json`);
+    writeFileSync(p, JSON.stringify(o));
+    return p;
+  };
+  const x = [[[1, 2]], [[0, 1]]];
+  const alone = predictJson('--model', model, '--input', input({ x }));
+  assert.equal(alone.outputs.length, 2);
+  assert.deepEqual(predictJson('--model', model, '--input', input({ x, loss: 'mse' })), alone);
+  assert.deepEqual(predictJson('--model', model, '--input', input({ x, y: [null, [[0.5]]], loss: 'mse' })), alone);
+  assert.throws(() => predictJson('--model', model, '--input', input({ x, y: [null, [[0.5]]] })), /^Error: predict: --input .*: loss: expected "mse" \| "softmax-ce" \| "sigmoid-bce" with y \(its targets are checked against the loss\), received none/);
+  assert.throws(() => predictJson('--model', model, '--input', input({ x, loss: 'hinge' })), /^Error: predict: --input .*: loss: expected one of "mse", "softmax-ce", "sigmoid-bce", received "hinge"/);
 });

@@ -73,6 +73,13 @@ function cli(args: string[]) {
   return spawnSync(process.execPath, ['--import', 'tsx', join(root, 'src/cli/main.ts'), ...args], { cwd: root, encoding: 'utf8' });
 }
 
+test('grads --trace-window 1000000000 (a window that never folds) exits 0 with the golden gradients', () => {
+  const name = 'lstm-mse';
+  const r = cli(['grads', '--model', join(golden, name, 'model.json'), '--batch', join(golden, name, 'batch.json'), '--method', 'bp-lambda', '--lambda', '0.5', '--gamma', '0.9', '--sg-scale', '0.1', '--computation', 'blocked', '--trace-window', '1000000000']);
+  assert.equal(r.status, 0, r.stderr.slice(0, 400));
+  assertClose(JSON.parse(r.stdout), JSON.parse(readFileSync(join(golden, name, 'bp-lambda_lambda0.5_gamma0.9_sg0.1.json'), 'utf8')), 1e-12);
+});
+
 test('the command line writes the output file atomically (a new file renamed over the old one) and exits 0', () => {
   const dir = mkdtempSync(join(tmpdir(), 'bpl-'));
   const out = join(dir, 'g.json');

@@ -61,15 +61,18 @@ test('the ETA during a run follows the per-group costs, scaled by how the run go
   assert.equal(parallel((i) => 5 + 0 * i), 5);
 });
 
-test('the start line names the task, runs, groups, seeds, sizes, backend, folder and the estimate', () => {
+test('the start line names the task, runs, groups, seeds, sizes, computation, backend, folder and the estimate', () => {
   const config = configFor('toy', ['--lambda', '0,1', '--seeds', '1,2,3', '--steps', '30', '--batches', '500', '--eval-every', '100']);
   const entries = sweepEntries(config);
   const fresh = entries.map((entry) => ({ entry, batchesDone: 0 }));
   const estimate = { seconds: 340, batchSeconds: { 'bp-lambda λ=0': 0.052, 'bp-lambda λ=1': 0.171 }, evalSeconds: {} };
   assert.equal(
     describeStart(config, entries, fresh, estimate, 'wasm', 'runs/toy'),
-    'toy: 6 runs (bp-lambda λ=0, bp-lambda λ=1 × seeds 1, 2, 3), 500 batches each, B=10 T=30 H=30, evaluation every 100 batches, backend wasm, into runs/toy; estimated 5m40s (s per batch: bp-lambda λ=0 0.052, bp-lambda λ=1 0.17)',
+    'toy: 6 runs (bp-lambda λ=0, bp-lambda λ=1 × seeds 1, 2, 3), 500 batches each, B=10 T=30 H=30, evaluation every 100 batches, computation bp-lambda: blocked traces, K = n (per-sequence, clip 1), backend wasm, into runs/toy; estimated 5m40s (s per batch: bp-lambda λ=0 0.052, bp-lambda λ=1 0.17)',
   );
+  // each method with its computation
+  const mixed = configFor('toy', ['--method', 'bp-lambda,tbptt,rtrl', '--computation', 'traces', '--regime', 'per-step', '--synth-clip', '0']);
+  assert.match(describeStart(mixed, sweepEntries(mixed), [], null, 'js', 'd'), /, computation bp-lambda: traces \(per-step\); tbptt: backprop in windows of 2; rtrl: influence matrix \(per-step\), backend js/);
   const resumed = fresh.slice(2).map((r, i) => ({ ...r, batchesDone: i === 0 ? 200 : 0 }));
   assert.match(describeStart(config, entries, resumed, { ...estimate, seconds: NaN }, 'js', 'd'), /^toy: 4 of 6 runs left \(.*\), .*backend js, into d; estimated \? \(s per batch/);
   assert.doesNotMatch(describeStart(config, entries, fresh, null, 'js', 'd'), /estimated/);
@@ -95,7 +98,11 @@ test('run CLI without a terminal: a start line with an estimate, then one line p
   assert.equal(r.code, 0, r.stderr);
   assert.equal(r.stderr, '', 'no live progress line when stderr is not a terminal');
   const lines = r.stdout.trim().split('\n');
-  assert.match(lines[0], /^toy: 2 runs \(bp-lambda λ=0, bp-lambda λ=1 × seed 1\), 4 batches each, B=10 T=4 H=3, evaluation every 2 batches, backend wasm, into .*; estimated \d+s \(s per batch: /);
+  assert.match(lines[0], /^toy: 2 runs \(bp-lambda λ=0, bp-lambda λ=1 × seed 1\), 4 batches each, B=10 T=4 H=3, evaluation every 2 batches, computation bp-lambda: blocked traces, K = n \(per-sequence, clip 1\), backend wasm, into .*; estimated \d+s \(s per batch: /);
+  // the final table names each group's computation
+  const table = lines.slice(lines.findIndex((l) => l.startsWith('group')));
+  assert.match(table[0], /^group +computation +seeds +final loss/);
+  assert.match(table[1], /^bp-lambda λ=0 +blocked traces, K = n \(per-sequence, clip 1\) +1 /);
   const evals = readJsonl(join(out, 'log.jsonl')).filter((l) => l.type === 'eval');
   const evalLines = lines.filter((l) => l.startsWith('['));
   assert.equal(evalLines.length, evals.length);
@@ -104,5 +111,5 @@ test('run CLI without a terminal: a start line with an estimate, then one line p
     assert.ok(l.startsWith(`[${done}/8 ${Math.floor((100 * done) / 8)}% `), l);
     assert.ok(l.includes(`] ${evals[i].series}: batch ${evals[i].batch}, loss `), l);
   });
-  assert.match(lines[lines.length - 3], /^group +seeds +final loss/);
+  assert.equal(lines[lines.length - 3], table[0], 'the table ends the output');
 }));

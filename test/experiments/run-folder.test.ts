@@ -10,6 +10,7 @@ import { sweepEntries } from '../../src/experiments/config.ts';
 import { entryFolder } from '../../src/experiments/entry-run.ts';
 import { readJsonl } from '../../src/experiments/log.ts';
 import { runExperiment, RunStopped } from '../../src/experiments/runner.ts';
+import { checkRunMemory } from '../../src/experiments/memory.ts';
 import { evalClassifier } from '../../src/experiments/evaluate.ts';
 import { buildModel } from '../../src/experiments/entry.ts';
 import { loadMnistSplits, type MnistOptions } from '../../src/experiments/tasks/seq-mnist.ts';
@@ -85,6 +86,9 @@ test('a run stopped before its first checkpoint is continued from the start of i
     assert.ok(performance.now() - t0 < 2000, 'fails fast');
     assert.ok(!existsSync(big), 'nothing written');
   }
+  // the blocked window holds at most min(K, T) steps: a K beyond the sequence costs nothing more
+  checkRunMemory(configFor('toy', ['--trace-window', '1000000000']));
+  assert.throws(() => checkRunMemory(configFor('toy', ['--steps', '100000', '--trace-window', '100000', '--hidden', '100', '--batch', '100']), 1, 64e9), /reduce --hidden or --batch, or --trace-window \(100000: the blocked window holds up to that many steps\)/);
 }));
 
 test('temporary files of interrupted checkpoint writes are removed when a run takes the folder (those of live processes kept)', withTempDir(async (dir) => {

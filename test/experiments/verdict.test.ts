@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawnSync } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { sweepEntries } from '../../src/experiments/config.ts';
@@ -71,3 +71,20 @@ test('run --help lists the paper\'s set-up per task as the defaults (docs/EXPERI
   assert.equal(configFor('copy-repeat', []).methodSettings.targetScale, 1 / 900);
   assert.equal(configFor('seq-mnist', ['--batch', '20']).methodSettings.targetScale, 1 / 20, 'ρ = 1/B follows --batch');
 });
+
+test('results:tables on a folder that does not exist, a file, or an unreadable summary: one line on standard error, exit 1, no stack trace', withTempDir((dir) => {
+  mkdirSync(join(dir, 'broken'));
+  writeFileSync(join(dir, 'broken', 'summary.json'), '{ not json');
+  writeFileSync(join(dir, 'file'), '');
+  const cases: [string, RegExp][] = [
+    [join(dir, 'nope'), /^results:tables: error: .*nope: no such folder\n$/],
+    [join(dir, 'file'), /^results:tables: error: .*file: not a folder/],
+    [join(dir, 'broken'), /^results:tables: error: .*broken\/summary\.json: cannot be read as JSON/],
+  ];
+  for (const [folder, want] of cases) {
+    const r = spawnSync(process.execPath, ['--import', 'tsx', 'examples/results-tables.ts', folder], { encoding: 'utf8' });
+    assert.equal(r.status, 1, folder);
+    assert.match(r.stderr, want);
+    assert.equal(r.stderr.split('\n').length, 2, 'one line');
+  }
+}));

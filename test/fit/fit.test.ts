@@ -254,7 +254,8 @@ test('fit: a diverging batch stops with TrainingDivergedError naming the epoch, 
     assert.equal(err.epoch, 0);
     assert.equal(err.batch, 1);
     assert.equal(err.step, 1);
-    assert.match(err.message, /^training diverged in epoch 1, at batch 2, step 1: .*not finite/);
+    // the message numbers epoch and batch as the callbacks do (0-based): onBatchEnd never saw batch 1
+    assert.match(err.message, /^training diverged in epoch 0, batch 1, step 1 \(0-based, as fit's callbacks number them\): .*not finite/);
     return true;
   });
   // batch 0 whole, then step 0 of batch 1 (per-step updates): the failing step applied nothing
@@ -280,7 +281,7 @@ test('fit: every argument is checked first, naming it, the expected and the rece
     [learner, data, { metrics: 'bits' }, /^Error: fit: options.metrics: expected an array of metric names \("accuracy", "bits"; the loss is always reported\), received "bits"/],
     [learner, data, { metrics: ['acc'] }, /^Error: fit: options.metrics\[0\]: expected one of "accuracy", "bits", received "acc"/],
     [learner, data, { metrics: ['bits', 'bits'] }, /^Error: fit: options.metrics\[1\]: expected each metric once, received "bits"/],
-    [learner, data, { metrics: ['accuracy'] }, /^Error: fit: options.metrics: expected validationData with "accuracy" .*received an array of length 1/],
+    [learner, data, { metrics: ['accuracy'] }, /^Error: fit: options\.validationData: expected held-out data for the metric "accuracy" in options\.metrics .*received undefined$/],
     [learner, data, { validationData: 5 }, /^Error: fit: options.validationData: expected an array of SeqBatch.*received 5/],
     [learner, data, { validationEvery: 2 }, /^Error: fit: options.validationEvery: expected validationData to validate on \(none was given\), received 2/],
     [learner, data, { validationData: data, validationEvery: 0 }, /^Error: fit: options.validationEvery: expected an integer ≥ 1, received 0/],

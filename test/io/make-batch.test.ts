@@ -63,7 +63,7 @@ test('makeBatch: errors name the argument, the expected and the received value',
   const x = nested(2, 2, 3, () => 0.5);
   const y = nested(2, 2, 1, () => 1);
   const cases: [unknown, RegExp][] = [
-    [null, /makeBatch: expected \{ x, y, loss, lengths\?, dtype\? \}, received null/],
+    [null, /makeBatch: expected \{ x, y, loss, lengths\?, dtype\? \} \(or \{ x, lengths\?, dtype\? \}: inputs only\), received null/],
     [{ x, y, loss: 'hinge' }, /makeBatch: loss: expected one of "mse", "softmax-ce", "sigmoid-bce", received "hinge"/],
     [{ x, y, loss: 'mse', dtype: 'int8' }, /makeBatch: dtype: expected one of "float64", "float32", received "int8"/],
     [{ x: [], y, loss: 'mse' }, /makeBatch: x: expected \[T\]\[B\]\[I\] with T, B and the width ≥ 1, received an array of length 0/],
@@ -80,4 +80,36 @@ test('makeBatch: errors name the argument, the expected and the received value',
     [{ x: [null, x[1]], y, loss: 'mse' }, /makeBatch: x\[0\]: expected 2 rows \(inputs at every step\), received null/],
   ];
   for (const [src, re] of cases) assert.throws(() => makeBatch(src as never), re);
+});
+
+test('makeBatch with dtype float32: a value finite in float64 but beyond float32 is refused, naming the argument and the value', () => {
+  const x = nested(2, 1, 2, () => 0.5);
+  const y = nested(2, 1, 1, () => 1);
+  x[1][0][1] = 1e39;
+  assert.throws(() => makeBatch({ x, y, loss: 'mse', dtype: 'float32' }), /makeBatch: x\[1\]\[0\]\[1\]: expected a number within float32's range .* for dtype 'float32', received 1e\+39/);
+  y[0][0][0] = -3.5e38;
+  assert.throws(() => makeBatch({ x: nested(2, 1, 2, () => 0.5), y, loss: 'mse', dtype: 'float32' }), /makeBatch: y\[0\]\[0\]\[0\]: .*received -3\.5e\+38/);
+  // the largest float32 itself is accepted, and float64 keeps the value as it is
+  x[1][0][1] = 3.4028234663852886e38;
+  assert.equal(makeBatch({ x, y: nested(2, 1, 1, () => 1), loss: 'mse', dtype: 'float32' }).x[1][1], 3.4028234663852886e38);
+  x[1][0][1] = 1e39;
+  assert.equal(makeBatch({ x, y: nested(2, 1, 1, () => 1), loss: 'mse' }).x[1][1], 1e39);
+});
+
+test('makeBatch without y and loss: an inputs-only batch that predict takes (lengths honoured); a loss without y, and unknown keys, are refused naming them', async () => {
+  const { predict } = await import('../../src/inference.ts');
+  const { createModel } = await import('../../src/model/model.ts');
+  const x = nested(3, 2, 2, (t, b, i) => t - b + 0.5 * i);
+  const inputs = makeBatch({ x, lengths: [3, 2] });
+  assert.deepEqual(Object.keys(inputs).sort(), ['B', 'T', 'inputSize', 'lengths', 'x']);
+  assert.equal(inputs.T, 3);
+  assert.deepEqual(Array.from(inputs.x[1]), [1, 1.5, 0, 0.5]);
+  const model = createModel({ cell: 'gru', inputSize: 2, hiddenSize: 3, outputSize: 2, seed: 4 });
+  const full = makeBatch({ x: x.map((s) => s.map((r) => r.map((v) => v))), y: nested(3, 2, 2, () => 0), loss: 'mse', lengths: [3, 2] });
+  assert.deepEqual(predict(model, inputs), predict(model, full), 'the same prediction as the batch with targets');
+  // the dtype applies
+  assert.ok(makeBatch({ x, dtype: 'float32' }).x[0] instanceof Float32Array);
+  assert.throws(() => makeBatch({ x, loss: 'mse' } as never), /^Error: makeBatch: y: expected the targets \[T\]\[B\]\[O\] that loss "mse" applies to, received undefined/);
+  assert.throws(() => makeBatch({ x, y: nested(3, 2, 1, () => 1), loss: 'mse', lenghts: [3, 2] } as never), /^Error: makeBatch: unknown key "lenghts" \(known: x, y, loss, lengths, dtype\)$/);
+  assert.throws(() => makeBatch({ x, target: 1 } as never), /^Error: makeBatch: unknown key "target"/);
 });

@@ -8,6 +8,7 @@ import type { Optimizer, StepGrads } from '../../src/optim/optimizer.ts';
 import { Adam } from '../../src/optim/adam.ts';
 import { createModel } from '../../src/model/model.ts';
 import { RtrlLearner, type RtrlOptions } from '../../src/learners/rtrl.ts';
+import { BlockedScratch, StepWindow } from '../../src/kernels/blocked-trace.ts';
 import { bpttFromTrajectory } from '../../src/learners/bptt.ts';
 import { forwardTrajectory } from '../../src/learners/trajectory.ts';
 
@@ -168,4 +169,69 @@ test('the default computation: blocked, except float32 states below n = 48 (BP(�
   assert.equal(new BpLambdaLearner(make(24, 'float32'), { loss: 'mse', lambda: 1, gamma: 1 }).trace.computation, 'blocked');
   assert.equal(new RtrlLearner(make(8, 'float64'), { loss: 'mse' }).influence.computation, 'traces');
   assert.equal(new RtrlLearner(make(16, 'float64'), { loss: 'mse' }).influence.computation, 'blocked');
+});
+
+test('blocked: the window allocates its slots as steps arrive (K = 10⁹ holds as many slots as steps, reused across sequences)', () => {
+  let made = 0;
+  const w = new StepWindow<Float64Array>(1e9, 2, 3, () => {
+    made++;
+    return new Float64Array(8);
+  });
+  assert.equal(made, 0);
+  const J = { kind: 'dense' as const, batch: 2, n: 3, data: new Float64Array(18) };
+  for (let t = 0; t < 5; t++) {
+    w.stage(J, (a) => a.fill(t));
+    w.commitAppend();
+  }
+  assert.equal(made, 5);
+  assert.deepEqual(Array.from({ length: 5 }, (_, k) => w.local(k)[0]), [0, 1, 2, 3, 4]);
+  w.clear();
+  for (let t = 0; t < 3; t++) {
+    w.stage(J, (a) => a.fill(10 + t));
+    w.commitAppend();
+  }
+  assert.equal(made, 5, 'a new sequence reuses the slots');
+  // a window of capacity K folds at K: K + 1 slots, then the ring turns without growing
+  const small = new StepWindow<Float64Array>(2, 2, 3, () => {
+    made++;
+    return new Float64Array(8);
+  });
+  made = 0;
+  for (let t = 0; t < 6; t++) {
+    small.stage(J, (a) => a.fill(t));
+    if (small.length === 2) small.commitAfterFold();
+    else small.commitAppend();
+  }
+  assert.equal(made, 3);
+  assert.equal(small.length, 2);
+  assert.deepEqual([small.local(0)[0], small.local(1)[0]], [4, 5]);
+});
+
+test('blocked: traceWindow 10⁹ (never folds within a sequence) trains, with the numbers of a window as long as the sequence (BP(λ), RTRL)', () => {
+  const c: Case = { kind: { cell: 'lstm' }, I: 2, H: 3, O: 2, B: 3, T: 12, loss: 'mse', seed: 5, targets: 'mixed' };
+  const a = recorder();
+  const b = recorder();
+  run(c, { lambda: 0.8, gamma: 0.9, optimizer: a, computation: 'blocked', traceWindow: c.T }, true);
+  run(c, { lambda: 0.8, gamma: 0.9, optimizer: b, computation: 'blocked', traceWindow: 1e9 }, true);
+  assert.deepEqual(b.steps, a.steps);
+  const ra = cellRecorder();
+  const rb = cellRecorder();
+  runRtrl(c, { optimizer: ra, computation: 'blocked', traceWindow: c.T }, true);
+  runRtrl(c, { optimizer: rb, computation: 'blocked', traceWindow: 1e9 }, true);
+  assert.deepEqual(rb.steps, ra.steps);
+  // and its saved state resumes bit for bit
+  const model = makeModel(c);
+  const batch = makeBatch(c);
+  const l1 = new BpLambdaLearner(model, { loss: c.loss, lambda: 0.8, gamma: 0.9, computation: 'blocked', traceWindow: 1e9 });
+  l1.reset(c.B);
+  for (let t = 0; t < 5; t++) l1.step(batch.x[t], batch.y[t]);
+  const l2 = new BpLambdaLearner(makeModel(c), { loss: c.loss, lambda: 0.8, gamma: 0.9, computation: 'blocked', traceWindow: 1e9 });
+  l2.setState(JSON.parse(JSON.stringify(l1.getState())));
+  for (let t = 5; t < c.T; t++) for (const l of [l1, l2]) l.step(batch.x[t], batch.y[t], t === c.T - 1);
+  assert.deepEqual(Object.values(l2.end().grads.synthesiser).map((g) => Array.from(g.data)), Object.values(l1.end().grads.synthesiser).map((g) => Array.from(g.data)));
+});
+
+test('blocked: scratch that cannot be allocated fails with an error naming traceWindow', () => {
+  const ws = new BlockedScratch('float64', 1e9);
+  assert.throws(() => ws.get('V', 2 ** 53), /traceWindow 1000000000: the blocked computation holds up to K steps between folds, and its scratch "V" of 9007199254740992 values could not be allocated \(.*\): use a smaller traceWindow/);
 });

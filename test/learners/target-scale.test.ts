@@ -112,3 +112,25 @@ test('model JSON keeps the target scale; a bad one is refused naming the field',
   }
   assert.throws(() => createLearner('bp-lambda', m, { loss: 'mse', lambda: 1, gamma: 1, targetScale: 0 }), /BpLambdaLearner: targetScale: expected a finite number > 0, received 0/);
 });
+
+test('learner state records the target scale ρ; setState refuses a state saved under another ρ, naming both values, and changes nothing', () => {
+  const c: Case = { kind: { cell: 'rnn', activation: 'tanh' }, I: 2, H: 3, O: 2, B: 2, T: 4, loss: 'mse', seed: 5, targets: 'all' };
+  const batch = makeBatch(c);
+  const learnerFor = (method: 'bp-lambda' | 'lambda-sg' | 'sg', rho: number): Learner =>
+    createLearner(method, makeModel(c), method === 'sg' ? { loss: 'mse', truncation: 2, gamma: 0.9, targetScale: rho } : { loss: 'mse', lambda: 0.5, gamma: 0.9, targetScale: rho });
+  for (const method of ['bp-lambda', 'lambda-sg', 'sg'] as const) {
+    const l = learnerFor(method, 0.1);
+    l.reset(c.B);
+    l.step(batch.x[0], batch.y[0]);
+    const saved = JSON.parse(JSON.stringify(l.getState()));
+    assert.equal(saved.config.targetScale, 0.1, method);
+    const other = learnerFor(method, 0.5);
+    const before = JSON.stringify(other.getState());
+    assert.throws(() => other.setState(saved), new RegExp(`${method}\\.setState: state\\.config\\.targetScale: expected 0\\.5 \\(this learner's: its model's synthesiser target scale ρ\\), received 0\\.1`), method);
+    assert.equal(JSON.stringify(other.getState()), before, `${method}: nothing changed`);
+    learnerFor(method, 0.1).setState(saved); // the same ρ restores
+    // a state saved before ρ was recorded (no targetScale key) is still read
+    delete saved.config.targetScale;
+    learnerFor(method, 0.5).setState(saved);
+  }
+});

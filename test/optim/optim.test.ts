@@ -68,3 +68,31 @@ test('optimizers reject bad options with clear errors', () => {
   assert.throws(() => new Sgd({ lr: 1, momentum: 0.9 } as never), /Sgd: unknown option "momentum"/);
   assert.throws(() => new Adam({ lr: 1 }).setState({ t: -1 }), /Adam\.setState: state: unknown option "t"/);
 });
+
+test('an optimizer binds to the parameters of its first step: another model\'s are refused, naming the tensor; nothing changes; setState unbinds', async () => {
+  const { createLearner, createModel, trainSequence } = await import('../../src/index.ts');
+  for (const make of [() => new Adam({ lr: 0.1 }), () => new Sgd({ lr: 0.1 })]) {
+    const opt = make();
+    const a = groups([1, 2], [3], [4]);
+    const b = groups([1, 2], [3], [4]);
+    opt.step(a, groups([1, 1], [1], [1]));
+    opt.step(a, groups([1, 1], [1], [1])); // the same parameters again: fine
+    const state = JSON.stringify(opt.getState());
+    assert.throws(() => opt.step(b, groups([1, 1], [1], [1])), new RegExp(`^Error: ${opt.name === 'adam' ? 'Adam' : 'Sgd'}\\.step: params: expected the parameters this optimizer first stepped .*received another model's \\(cell\\.W is another array\\); give each model its own optimizer`));
+    assert.deepEqual(Array.from(b.cell.W.data), [1, 2], 'the other model is unchanged');
+    assert.equal(JSON.stringify(opt.getState()), state, 'the optimizer is unchanged');
+    // a restored state binds at its next step
+    opt.setState(JSON.parse(state));
+    opt.step(b, groups([1, 1], [1], [1]));
+    assert.throws(() => opt.step(a, groups([1, 1], [1], [1])), /another model's/);
+  }
+  // through learners: one optimizer shared by two models' learners
+  const optimizer = new Adam({ lr: 0.01 });
+  const m1 = createModel({ cell: 'rnn', inputSize: 1, hiddenSize: 2, outputSize: 1, seed: 1 });
+  const m2 = createModel({ cell: 'rnn', inputSize: 1, hiddenSize: 2, outputSize: 1, seed: 2 });
+  const batch = { T: 2, B: 1, inputSize: 1, outputSize: 1, loss: 'mse' as const, x: [Float64Array.of(1), Float64Array.of(-1)], y: [null, Float64Array.of(0.5)] };
+  trainSequence(createLearner('bptt', m1, { loss: 'mse', optimizer }), batch);
+  const before = JSON.stringify(m2.groups());
+  assert.throws(() => trainSequence(createLearner('bptt', m2, { loss: 'mse', optimizer }), batch), /Adam\.step: params: expected the parameters this optimizer first stepped/);
+  assert.equal(JSON.stringify(m2.groups()), before);
+});

@@ -64,6 +64,6 @@ export const BP_LAMBDA: MethodSpec = {
   memory(z, s) {
     if (s.computation === 'backward') return [trajectoryMemory(z)];
     const what = s.computation === 'traces' ? 'eligibility traces' : "the blocked trace's window, fold and trace";
-    return [[what, traceMemory(s.computation as TraceComputation, z.B, z.n, 1, (s.traceWindow as number | null) ?? undefined)]];
+    return [[what, traceMemory(s.computation as TraceComputation, z.B, z.n, 1, (s.traceWindow as number | null) ?? undefined, z.T)]];
   },
 };
