@@ -1,6 +1,6 @@
-import { readFileSync, realpathSync, statSync, writeFileSync, type Stats } from 'node:fs';
+import { readFileSync, realpathSync, writeFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
-import { fsErrorText, writeFileAtomicSync } from '../io/atomic.ts';
+import { fsErrorText, isFolderSync, statOrNull, writeFileAtomicSync } from '../io/atomic.ts';
 
 /** The bytes of an input file; an error names `label` (e.g. "grads: --model"), the path and the reason. */
 export function readInput(path: string, label: string): Buffer {
@@ -32,27 +32,14 @@ export function samePath(a: string, b: string): boolean {
 export function writeOutput(path: string, data: string | Uint8Array, label: string): void {
   const where = `${label} ${JSON.stringify(path)}`;
   if (path === '') throw new Error(`${label}: expected a file path, received ""`);
-  let st: Stats | null = null;
-  try {
-    st = statSync(path);
-  } catch {
-    // a new name
-  }
+  const st = statOrNull(path); // null: a new name
   if (st?.isDirectory()) throw new Error(`${where}: is a folder; give a file name`);
   try {
     if (st !== null && !st.isFile()) writeFileSync(path, data);
     else writeFileAtomicSync(path, data);
   } catch (e) {
     const folder = dirname(resolve(path));
-    if ((e as NodeJS.ErrnoException).code === 'ENOENT') throw new Error(`${where}: cannot write: ${isFolder(folder) ? `${folder} exists, but no file can be created in it (ENOENT)` : `the folder ${folder} does not exist`}`);
+    if ((e as NodeJS.ErrnoException).code === 'ENOENT') throw new Error(`${where}: cannot write: ${isFolderSync(folder) ? `${folder} exists, but no file can be created in it (ENOENT)` : `the folder ${folder} does not exist`}`);
     throw new Error(`${where}: cannot write: ${fsErrorText(e)}`);
-  }
-}
-
-function isFolder(path: string): boolean {
-  try {
-    return statSync(path).isDirectory();
-  } catch {
-    return false;
   }
 }

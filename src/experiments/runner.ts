@@ -9,10 +9,10 @@
  * shard has finished.
  */
 import { fork } from 'node:child_process';
-import { existsSync, readFileSync, statSync, writeSync, type Stats } from 'node:fs';
+import { existsSync, readFileSync, writeSync } from 'node:fs';
 import { dirname, extname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { fileKind, fsErrorText, mkdirpSync, removeStaleTempFiles, writeFileAtomicSync } from '../io/atomic.ts';
+import { fileKind, fsErrorText, mkdirpSync, statOrNull, removeStaleTempFiles, writeFileAtomicSync } from '../io/atomic.ts';
 import { getBackend } from '../tensor/ops.ts';
 import { sweepEntries, type RunConfig, type SweepEntry } from './config.ts';
 import { entryCheckpoint, entryFinished, entryFolder, RunDivergedError, runEntry, type EntryEvents } from './entry-run.ts';
@@ -143,12 +143,7 @@ function handleInterrupts(out: string): () => void {
 function takeRunFolder(out: string): ReturnType<typeof acquireRunLock> {
   const where = `run: --out ${JSON.stringify(out)}`;
   if (out === '') throw new Error(`${where}: expected a folder path, received ""`);
-  let st: Stats | null = null;
-  try {
-    st = statSync(out);
-  } catch {
-    // a new folder
-  }
+  const st = statOrNull(out); // null: a new folder
   if (st !== null && !st.isDirectory()) throw new Error(`${where}: exists and is ${fileKind(st)}, not a folder; give a folder for the run`);
   try {
     mkdirpSync(out);

@@ -44,7 +44,8 @@ function checkTarget(context: string, path: string, st: Stats | null): void {
   if (st !== null && !st.isFile()) throw new Error(`${context}: path ${JSON.stringify(path)}: expected a regular file or a new name, received ${fileKind(st)} (an atomic write replaces the file)`);
 }
 
-function statOrNull(path: string): Stats | null {
+/** The entry at `path`, or null where there is none (or it cannot be read). */
+export function statOrNull(path: string): Stats | null {
   try {
     return statSync(path);
   } catch {
@@ -210,7 +211,8 @@ export function mkdirpSync(path: string): void {
   mkdirStepSync(resolve(path));
 }
 
-const isFolderSync = (path: string) => statOrNull(path)?.isDirectory() ?? false;
+/** Whether `path` is an existing folder. */
+export const isFolderSync = (path: string): boolean => statOrNull(path)?.isDirectory() ?? false;
 const isFolder = async (path: string) => (await stat(path).catch(() => null))?.isDirectory() ?? false;
 
 function mkdirStepSync(path: string): void {
