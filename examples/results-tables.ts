@@ -108,7 +108,7 @@ function table(name: string, s: Summary, missing: string[]): void {
   verdicts(s);
 }
 
-/** ρ(W_hh) per seed, where the task reports it (the toy tasks' vanilla RNN): at the start and, if it moved, at the end. */
+/** r(W_hh) per seed, where the task reports it (the toy tasks' vanilla RNN): at the start and, if it moved, at the end. */
 function spectralRadii(s: Summary): void {
   const bySeed = new Map<number, { initial: number; final: number }>();
   for (const x of s.series) {
@@ -124,7 +124,7 @@ function spectralRadii(s: Summary): void {
     return typeof d.spectralRadiusFinal === 'number' && d.spectralRadiusFinal !== d.spectralRadiusInitial;
   });
   const seeds = [...bySeed].sort((a, b) => a[0] - b[0]);
-  console.log(`\nρ(W_hh), the spectral radius of the recurrent matrix at initialisation, per seed: ${seeds.map(([seed, r]) => `seed ${seed} ${f(r.initial)}`).join(', ')}.`);
+  console.log(`\nr(W_hh), the spectral radius of the recurrent matrix at initialisation, per seed: ${seeds.map(([seed, r]) => `seed ${seed} ${f(r.initial)}`).join(', ')}.`);
   if (!plastic) return;
   const finals = s.series.map((x) => `${x.series} ${f((x.details as { spectralRadiusFinal: number }).spectralRadiusFinal)}`);
   console.log(`After training (the RNN learns): ${finals.join(', ')}.`);

@@ -44,7 +44,7 @@ export { Predictor, predict, type PredictorStep, type PredictOptions, type Predi
 
 export { Sgd } from './optim/sgd.ts';
 export { Adam, type AdamOptions } from './optim/adam.ts';
-export type { Optimizer, OptimizerOptions, GroupRates } from './optim/optimizer.ts';
+export { OptimizerDivergenceError, type Optimizer, type OptimizerOptions, type GroupRates } from './optim/optimizer.ts';
 
 export { modelFromJson, modelFromJsonText, modelToJson, type ModelJson } from './io/model-json.ts';
 export { batchFromJson, batchFromJsonText, batchToJson } from './io/batch-json.ts';

@@ -72,3 +72,12 @@ test('setState(true) on a learner or an optimizer: "received boolean true", not 
     assert.throws(() => t.setState(true), (e: Error) => /received boolean true$/.test(e.message) && !/received an object/.test(e.message), name);
   }
 });
+
+test('an optimizer step on a non-finite gradient throws the exported OptimizerDivergenceError (instanceof works for users)', async () => {
+  const { Adam, OptimizerDivergenceError, Tensor } = await import('../src/index.ts');
+  const model = createModel({ cell: 'rnn', inputSize: 1, hiddenSize: 2, outputSize: 1, seed: 1 });
+  const opt = new Adam({ lr: 0.1 });
+  const params = model.groups();
+  const nan = (group: typeof params.cell) => Object.fromEntries(Object.entries(group).map(([k, t]) => [k, new Tensor(t.shape, new Float64Array(t.data.length).fill(Number.NaN))]));
+  assert.throws(() => opt.step(params, { cell: nan(params.cell), readout: null, synthesiser: null } as never), (e: unknown) => e instanceof OptimizerDivergenceError && /not finite/.test((e as Error).message));
+});

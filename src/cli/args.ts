@@ -49,8 +49,10 @@ export function parseArgs(argv: readonly string[], specs: readonly OptionSpec[],
 }
 
 function convert(raw: string, spec: OptionSpec, command: string): string | number | number[] {
+  // a number, or for a non-integer option a fraction p/q (`--target-scale 1/50`, as `run --help` prints ρ)
   const num = (r: string): number => {
-    const v = r.trim() === '' ? NaN : Number(r);
+    const fraction = spec.kind === 'int' ? null : /^\s*([^/]+)\/([^/]+)$/.exec(r);
+    const v = fraction ? Number(fraction[1]) / Number(fraction[2]) : r.trim() === '' ? NaN : Number(r);
     if (!Number.isFinite(v)) throw new Error(`${command}: --${spec.name}: expected a finite number, received ${describe(r)}`);
     if (spec.kind === 'int' && !Number.isInteger(v)) throw new Error(`${command}: --${spec.name}: expected an integer, received ${describe(r)}`);
     return v;

@@ -28,6 +28,10 @@ test('run CLI: option errors exit 1 with a message naming the problem', withTemp
     [['run', 'toy', '--computation', 'backward'], /--synth-clip 1: the per-step clip needs each step's contribution, which --computation backward does not compute: use --computation blocked or traces, or --synth-clip 0/],
     [['run', 'toy', '--synth-clip', '-1'], /--synth-clip: expected a finite number ≥ 0, received -1/],
     [['run', 'toy', '--target-scale', '0'], /--target-scale: expected a finite number > 0, received 0/],
+    [['run', 'toy', '--target-scale', '1/0'], /--target-scale: expected a finite number, received "1\/0"/],
+    [['run', 'toy', '--target-scale', '1/2/3'], /--target-scale: expected a finite number, received "1\/2\/3"/],
+    [['run', 'toy', '--hidden', '60/2'], /--hidden: expected a finite number, received "60\/2"/],
+    [['run', 'toy', '--lr', '0.001'], /--lr: with a fixed RNN only the synthesiser learns \(use --synth-lr, or --plastic\), received 0.001/],
     [['run', 'toy', '--method', 'bptt', '--truncation', '3'], /--truncation applies to tbptt, sg only, not to the methods run \(bptt\)/],
     [['run', '--resume', join(dir, 'empty')], /no run there \(expected .*run\.json/],
     [['run', '--resume', join(dir, 'nowhere')], /no such folder/],
@@ -48,6 +52,13 @@ test('run CLI: option errors exit 1 with a message naming the problem', withTemp
     assert.match(r.stderr, cases[i][1]);
   });
 }));
+
+test('run: a number option takes a fraction p/q (ρ as run --help prints it); integer options do not', () => {
+  assert.equal(configFor('toy', ['--target-scale', '1/20']).methodSettings.targetScale, 1 / 20);
+  assert.equal(configFor('copy-repeat', ['--target-scale', '1/900']).methodSettings.targetScale, configFor('copy-repeat', []).methodSettings.targetScale);
+  assert.deepEqual(configFor('toy', ['--lambda', '0,1/2,1']).methodSettings.lambdas, [0, 0.5, 1]);
+  assert.equal(configFor('toy', ['--lr', '0']).lr.cell, 0, 'the fixed RNN\'s own rate is accepted');
+});
 
 test('run: --cell chooses any registered cell; each task has its default; --activation applies to cells that have one', () => {
   assert.deepEqual([configFor('toy', []).cell, configFor('toy', []).activation], ['rnn', 'identity']);

@@ -25,6 +25,9 @@ test('copy-repeat: every curriculum advance is logged with batch, N, R, T, follo
     level = { N: a.N as number, R: a.R as number };
   }
   assert.equal((summary.series[0].details.reached as { T: number }).T, adv[adv.length - 1].T);
+  // the final bits per entry are those the last evaluation logged (at the level reached)
+  const lastEval = log.filter((l) => l.type === 'eval').at(-1)!;
+  assert.equal(summary.groups[0].metrics.finalBits.mean, lastEval.bits);
   assert.ok(readFileSync(join(dir, 'curriculum.svg'), 'utf8').startsWith('<svg'));
 }));
 
@@ -52,7 +55,7 @@ test('toy: with a fixed RNN, online BP(1) aligns better with the true gradient t
   assert.ok(bp1.finalAlignment!.whole > bp0.finalAlignment!.whole, 'whole-sequence cosine too');
   assert.ok(bp1.finalAlignment!.mean > 0.9);
   assert.equal(bp0.finalLoss, bp1.finalLoss, 'fixed RNN: only the synthesiser learns');
-  // ρ(W_hh) of the seed's initial model, reported per series (fixed RNN: the same at the end)
+  // r(W_hh) of the seed's initial model, reported per series (fixed RNN: the same at the end)
   const W = createModel({ cell: 'rnn', activation: 'identity', inputSize: 10, hiddenSize: 10, outputSize: 2, seed: 1, gain: 1.6 }).cell.params.W_hh.data;
   assert.equal(bp0.details.spectralRadiusInitial, spectralRadius(W, 10));
   assert.equal(bp1.details.spectralRadiusFinal, spectralRadius(W, 10));

@@ -59,8 +59,16 @@ test('run --help lists the paper\'s set-up per task as the defaults (docs/EXPERI
   const want: Record<string, string[]> = {
     toy: ['--cell rnn', '--activation identity', '--hidden 30', '--batch 10', '--lr 0', '--synth-lr 0.0001', '--pairs 1', '--fixed-rnn', '--gamma 1', '--sg-scale 1', '--target-scale 1/10'],
     'seq-mnist': ['--cell lstm', '--hidden 30', '--batch 50', '--lr 0.0003', '--synth-lr 0.0003', '--epochs 50', '--gamma 0.9', '--sg-scale 0.1', '--target-scale 1/50'],
-    'copy-repeat': ['--cell lstm', '--hidden 100', '--batch 100', '--lr 0.001', '--synth-lr 0.00001', '--gamma 0.9', '--sg-scale 1', '--target-scale 1/900'],
+    'copy-repeat': ['--cell lstm', '--hidden 100', '--batch 100', '--lr 0.001', '--synth-lr 0.00001', '--gamma 0.9', '--sg-scale 1', '--target-scale 1/900', '--truncation 4'],
   };
+  // each set-up line can be pasted: its options, parsed, give the task's defaults (with every method, for their settings)
+  const methods = ['--method', 'bptt,tbptt,sg,bp-lambda,lambda-sg'];
+  for (const task of ['toy', 'line-draw', 'seq-mnist', 'copy-repeat']) {
+    const argv = block(task).replace(/\(\d+ batches\)/, '').trim().split(' ').slice(1);
+    const { seeds: _s, ...pasted } = configFor(task, [...argv, ...methods]);
+    const { seeds: _d, ...defaults } = configFor(task, methods);
+    assert.deepEqual(pasted, defaults, `${task}: ${argv.join(' ')}`);
+  }
   for (const [task, flags] of Object.entries(want)) {
     const text = block(task);
     for (const f of [...flags, ...common]) assert.ok(text.includes(`${f} `) || text.endsWith(f), `${task}: ${f} in ${text}`);

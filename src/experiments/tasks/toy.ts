@@ -52,7 +52,8 @@ function toySpec(name: string, variant: ToyVariant, summary: string): TaskSpec<T
     resolveOptions(given) {
       if (given['fixed-rnn'] && given.plastic) throw new Error('run: --fixed-rnn and --plastic exclude each other');
       const plastic = given.plastic === true;
-      if (!plastic && given.lr !== undefined) throw new Error('run: --lr: with a fixed RNN only the synthesiser learns (use --synth-lr, or --plastic)');
+      // --lr 0 (the fixed RNN's own setting, as `run --help` prints it) is accepted; any other rate would be ignored
+      if (!plastic && given.lr !== undefined && given.lr !== 0) throw new Error(`run: --lr: with a fixed RNN only the synthesiser learns (use --synth-lr, or --plastic), received ${given.lr}`);
       return { steps: intOption(given, 'steps', 2, 20), pairs: intOption(given, 'pairs', 1, 1), plastic };
     },
     checkOptions(v, at) {
@@ -96,9 +97,9 @@ function toySpec(name: string, variant: ToyVariant, summary: string): TaskSpec<T
       logLoss: true,
       lossLabel: 'loss',
       alignmentPerStep: true,
-      evalLabels: { spectralRadius: 'ρ(W_hh)' },
+      evalLabels: { spectralRadius: 'r(W_hh)' },
       metrics: [],
-      // the recurrent gain decides how far back gradients reach: ρ(W_hh) at the first and the last evaluation
+      // the recurrent gain decides how far back gradients reach: r(W_hh) at the first and the last evaluation
       series: (records) => {
         const radii = records.filter((r) => r.type === 'eval' && typeof r.spectralRadius === 'number').map((r) => r.spectralRadius as number);
         return radii.length ? { spectralRadiusInitial: radii[0], spectralRadiusFinal: radii[radii.length - 1] } : {};
@@ -108,7 +109,7 @@ function toySpec(name: string, variant: ToyVariant, summary: string): TaskSpec<T
   };
 }
 
-/** ρ(W_hh), the spectral radius of a square recurrent matrix (the vanilla RNN's); {} for gated cells. */
+/** r(W_hh), the spectral radius of a square recurrent matrix (the vanilla RNN's); {} for gated cells. */
 function recurrentRadius(model: Model): { spectralRadius?: number } {
   const W = model.cell.params.W_hh;
   if (!W || W.shape.length !== 2 || W.shape[0] !== W.shape[1]) return {};
