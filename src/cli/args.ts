@@ -48,13 +48,24 @@ export function parseArgs(argv: readonly string[], specs: readonly OptionSpec[],
   return { opts, positional };
 }
 
+/** A decimal number as written on a command line (no hex, binary or octal literals, no "Infinity"). */
+const DECIMAL = /^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/;
+
+/** `text` as a number: decimal, or with `fractions` also p/q of two decimals (`1/50`); NaN otherwise. */
+function parseNumber(text: string, fractions: boolean): number {
+  const t = text.trim();
+  if (DECIMAL.test(t)) return Number(t);
+  const pq = fractions ? /^([^/]+)\/([^/]+)$/.exec(t) : null;
+  if (pq && DECIMAL.test(pq[1].trim()) && DECIMAL.test(pq[2].trim())) return Number(pq[1]) / Number(pq[2]);
+  return NaN;
+}
+
 function convert(raw: string, spec: OptionSpec, command: string): string | number | number[] {
-  // a number, or for a non-integer option a fraction p/q (`--target-scale 1/50`, as `run --help` prints ρ)
+  // a number option also takes a fraction p/q (`--target-scale 1/50`, as `run --help` prints ρ); integers and lists do not
   const num = (r: string): number => {
-    const fraction = spec.kind === 'int' ? null : /^\s*([^/]+)\/([^/]+)$/.exec(r);
-    const v = fraction ? Number(fraction[1]) / Number(fraction[2]) : r.trim() === '' ? NaN : Number(r);
-    if (!Number.isFinite(v)) throw new Error(`${command}: --${spec.name}: expected a finite number, received ${describe(r)}`);
-    if (spec.kind === 'int' && !Number.isInteger(v)) throw new Error(`${command}: --${spec.name}: expected an integer, received ${describe(r)}`);
+    const v = parseNumber(r, spec.kind === 'number');
+    const what = spec.kind === 'int' ? 'an integer' : spec.kind === 'number' ? 'a finite number (decimal, or a fraction p/q)' : 'a list of finite decimal numbers';
+    if (!Number.isFinite(v) || (spec.kind === 'int' && !Number.isInteger(v))) throw new Error(`${command}: --${spec.name}: expected ${what}, received ${describe(r)}`);
     return v;
   };
   switch (spec.kind) {

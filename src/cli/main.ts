@@ -54,7 +54,8 @@ export async function main(argv: string[]): Promise<number> {
 /**
  * A reader that closed our standard output or error early (`bp-lambda grads … | head -c 100`)
  * ends the command quietly, as a Unix filter ends on SIGPIPE: no stack trace, exit code 0
- * (a run's lock is removed by its exit handler; its files are complete or untouched). Any
+ * (`run` stops first with its own line and exit code 141, see runner.ts: an unfinished run is
+ * not a success). Any
  * other write error (`> /dev/full`: ENOSPC) ends it with one line on standard error, exit code 1.
  */
 function onWriteError(stream: NodeJS.WriteStream, name: string): void {

@@ -38,14 +38,15 @@ function parseShard(v: unknown): Shard {
   return shard;
 }
 
-/** The speed and output options of this invocation: given ones, else (at resume) the saved ones, else the defaults. */
+/** The speed and output options of this invocation: given ones, else (at resume) the saved ones, else the defaults (--quiet: this invocation's). */
 export function resolveRunOptions(opts: ParsedArgs, argv: readonly string[], saved: RunOptionsRecord | null): RunOptionsRecord {
   const given = (name: (typeof RUN_TIME_OPTIONS)[number]) => optionGiven(argv, name);
   const pick = <K extends keyof RunOptionsRecord>(name: (typeof RUN_TIME_OPTIONS)[number], key: K, parse: (v: unknown) => RunOptionsRecord[K]) => (saved && !given(name) ? saved[key] : parse(opts[name]));
   return {
     checkpointEvery: pick('checkpoint-every', 'checkpointEvery', (v) => checkInt(v, 'run: --checkpoint-every', 0)),
     backend: pick('backend', 'backend', (v) => checkOneOf(v, RUN_BACKENDS, 'run: --backend')),
-    quiet: pick('quiet', 'quiet', (v) => v === true),
+    // a flag cannot be given as "off": --quiet holds for the invocation that gives it only
+    quiet: opts.quiet === true,
     jobs: pick('jobs', 'jobs', (v) => checkInt(v, 'run: --jobs', 1)),
     shard: pick('shard', 'shard', (v) => (v === undefined ? null : parseShard(v))),
   };

@@ -56,14 +56,23 @@ export const RUN_OPTIONS: readonly OptionSpec[] = [
   { name: 'help', kind: 'flag', help: 'show this help' },
 ];
 
-/** Each task's defaults as the options that give them: the paper's set-up (its units: ρ = 1/B, …). */
+/** The settings of `task` given its paper comparison's methods and λ, the rest at their defaults. */
+export function comparisonConfig(task: string): RunConfig {
+  const { methods, lambdas } = taskSpec(task).comparison;
+  return resolveRunConfig(task, { method: methods.join(','), lambda: [...lambdas] });
+}
+
+/**
+ * Each task's defaults as the options that give them, with the methods and λ the paper compares:
+ * the paper's set-up (its units: ρ = 1/B, …), a line that can be pasted after `run TASK`.
+ */
 function paperSetUps(): string[] {
   const lines: string[] = [];
   for (const t of TASK_NAMES) {
-    const config = defaultConfig(t, true);
+    const config = comparisonConfig(t);
     const flags: string[] = [];
     for (const s of [...COMMON_SETTINGS, ...taskSpec(t).options, ...allMethodSettings()]) {
-      if (s.flag === 'method' || s.flag === 'seed' || s.flag === 'seeds' || s.flag === 'batches') continue;
+      if (s.flag === 'seed' || s.flag === 'seeds' || s.flag === 'batches') continue;
       const v = s.read(config);
       if (v === undefined || v === false) continue;
       const m = s as MethodSetting;
@@ -94,7 +103,8 @@ const SUMMARY = [
   'The defaults are each task\'s set-up in the paper (docs/EXPERIMENTS.md), in the units of the',
   'paper\'s code: the synthesiser\'s target scale ρ = 1/B (1/(B·O) for copy-repeat), so its learning',
   'rates, Adam\'s ε and its per-step clip apply as they are (README "Loss convention and units");',
-  'one update per batch (per-sequence), with the blocked computation that the clip needs:',
+  'one update per batch (per-sequence), with the blocked computation that the clip needs. Each line',
+  'gives them with the methods and λ the paper compares; it runs as it is after `run TASK`:',
   ...paperSetUps(),
   '',
   'Tasks:',

@@ -82,7 +82,7 @@ function resolveCommon(task: AnyTaskSpec, given: GivenOptions): CommonConfig {
   if (given['synth-lr'] !== undefined) lr.synthesiser = checkNonNegative(given['synth-lr'], 'run: --synth-lr');
   if (given.seed !== undefined && given.seeds !== undefined) throw new Error('run: give --seed or --seeds, not both');
   const seeds = given.seeds !== undefined ? (given.seeds as number[]) : [given.seed ?? 1];
-  seeds.forEach((s) => checkSeed(s, 'run: --seeds'));
+  seeds.forEach((s) => checkSeed(s, given.seeds !== undefined ? 'run: --seeds' : 'run: --seed'));
   const batch = int('batch', d.batch);
   const batchesPerEpoch = task.batchesPerEpoch(taskOptions, batch);
   if (given.epochs !== undefined && given.batches !== undefined) throw new Error('run: give --epochs or --batches, not both');

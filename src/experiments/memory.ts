@@ -13,8 +13,12 @@ import { cellDefinition } from '../cells/registry.ts';
 import { methodSpec } from './methods/index.ts';
 import { taskSpec } from './tasks/index.ts';
 
+const BATCHES_PART = 'training and held-out batches';
+
 export interface MemoryEstimate {
   bytes: number;
+  /** what to reduce, for the error: the options that shrink the largest part */
+  reduce: string;
   /** the parts, largest first, e.g. "eligibility traces 1.2 TB" */
   parts: string[];
 }
@@ -33,14 +37,18 @@ function estimateRunMemory(config: RunConfig): MemoryEstimate {
   for (const m of config.methods) {
     for (const [what, values] of methodSpec(m).memory(sizes, config.methodSettings)) largest.set(what, Math.max(largest.get(what) ?? 0, values));
   }
+  const batches = T * (B + config.evalBatch) * (I + O) + T * config.evalBatch * 3 * n;
   const parts: [string, number][] = [
     ['model, gradients and Adam moments', 5 * params],
-    ['training and held-out batches', T * (B + config.evalBatch) * (I + O) + T * config.evalBatch * 3 * n],
+    [BATCHES_PART, batches],
     ...largest,
   ];
   const bytes = 8 * parts.reduce((a, [, v]) => a + v, 0);
+  const steps = taskSpec(config.task).options.some((o) => o.flag === 'steps') ? ' or --steps' : '';
   return {
     bytes,
+    // the options that shrink the largest part
+    reduce: Math.max(...parts.map(([, v]) => v)) === batches ? `reduce --batch, --eval-batch${steps}` : 'reduce --hidden or --batch',
     parts: parts
       .filter(([, v]) => v > 0)
       .sort((a, b) => b[1] - a[1])
@@ -50,14 +58,14 @@ function estimateRunMemory(config: RunConfig): MemoryEstimate {
 
 /** Throws when the estimate, times the runs trained at once, exceeds this machine's memory, giving the numbers. */
 export function checkRunMemory(config: RunConfig, atOnce = 1, available = totalmem()): void {
-  const { bytes, parts } = estimateRunMemory(config);
+  const { bytes, parts, reduce } = estimateRunMemory(config);
   if (bytes * atOnce > available) {
     const jobs = atOnce > 1 ? ` per run, ${atOnce} runs at once` : '';
     const K = config.methodSettings.traceWindow;
     const window = typeof K === 'number' ? `, or --trace-window (${K}: the blocked window holds up to that many steps)` : '';
     throw new Error(
       `run: these sizes need at least ${formatBytes(bytes)} of memory${jobs} (${parts.join(', ')}; hidden ${config.hidden}, batch ${config.batch}), ` +
-        `more than this machine's ${formatBytes(available)}: reduce --hidden or --batch${atOnce > 1 ? ', or --jobs' : ''}${window}`,
+        `more than this machine's ${formatBytes(available)}: ${reduce}${atOnce > 1 ? ', or --jobs' : ''}${window}`,
     );
   }
 }

@@ -115,23 +115,33 @@ export async function runExperiment(config: RunConfig, opts: RunOptions): Promis
  * error, "run: interrupted: continue with --resume DIR" (each entry then continues from its last
  * checkpoint), the run's and the entries' locks removed by their exit handlers, and exit code
  * 128 + the signal's number (130, 143), as a shell reports a process ended by it. Child
- * processes (--jobs) stop when their channel to this process closes. Returns the remover.
+ * processes (--jobs) stop when their channel to this process closes. A reader that closes
+ * standard output (`run … | head`) stops the run the same way, "run: standard output closed:
+ * stopped: continue with --resume DIR", exit code 141 (128 + SIGPIPE): an unfinished run never
+ * ends with 0. Returns the remover.
  */
 function handleInterrupts(out: string): () => void {
-  const handler = (signal: NodeJS.Signals) => {
+  const stop = (why: string, code: number) => {
     const how = folderHasRun(out) ? `continue with --resume ${out}` : `the run had not started in ${out}: start it again`;
     try {
-      writeSync(2, `\nrun: interrupted: ${how}\n`);
+      writeSync(2, `\nrun: ${why}: ${how}\n`);
     } catch {
       // standard error is gone: the exit code still tells
     }
-    process.exit(signal === 'SIGINT' ? 130 : 143);
+    process.exit(code);
   };
-  process.on('SIGINT', handler);
-  process.on('SIGTERM', handler);
+  const onSignal = (signal: NodeJS.Signals) => stop('interrupted', signal === 'SIGINT' ? 130 : 143);
+  // before the command line's own handler, which ends a closed filter's output with 0
+  const onOutputError = (e: NodeJS.ErrnoException) => {
+    if (e.code === 'EPIPE') stop('standard output closed: stopped', 141);
+  };
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
+  process.stdout.prependListener('error', onOutputError);
   return () => {
-    process.removeListener('SIGINT', handler);
-    process.removeListener('SIGTERM', handler);
+    process.removeListener('SIGINT', onSignal);
+    process.removeListener('SIGTERM', onSignal);
+    process.stdout.removeListener('error', onOutputError);
   };
 }
 

@@ -182,6 +182,8 @@ export interface TaskSpec<O = Record<string, unknown>, D = unknown> {
   checkOptions(v: unknown, name: string): O;
   /** the paper's set-up (ours where docs/EXPERIMENTS.md leaves it open, as the README says) */
   defaults(options: O): TaskDefaults;
+  /** the methods and λ the paper compares on this task (docs/EXPERIMENTS.md): `run --help` prints them in the task's set-up line */
+  readonly comparison: { readonly methods: readonly string[]; readonly lambdas: readonly number[] };
   /** the model's input and output sizes, and the sequence length (the first one, for a curriculum) */
   sizes(options: O): { inputSize: number; outputSize: number; steps: number };
   /** the sequence length shown in the start line, e.g. "T=20", "T=5 (growing)" */

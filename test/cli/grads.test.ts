@@ -112,7 +112,7 @@ test('the command line rejects bad input with a clear message, a non-zero exit a
     [['--model', ragged, '--batch', batch, '--method', 'bptt'], /cell\.W_hh\[0\]: expected an array of shape \[3, 3\]; at this level length 3, received length 4/],
     [['--model', model, '--batch', batch, '--method', 'eprop'], /--method: expected one of "bptt", "tbptt", "sg", "bp-lambda", "lambda-sg", "rtrl", received "eprop"/],
     [['--model', model, '--batch', batch, '--method', 'bp-lambda', '--lambda', '1.2'], /--lambda: expected a number in \[0, 1\], received 1\.2/],
-    [['--model', model, '--batch', batch, '--method', 'bp-lambda', '--gamma', 'abc'], /--gamma: expected a finite number, received "abc"/],
+    [['--model', model, '--batch', batch, '--method', 'bp-lambda', '--gamma', 'abc'], /--gamma: expected a finite number \(decimal, or a fraction p\/q\), received "abc"/],
     [['--model', model, '--batch', batch, '--method', 'tbptt'], /--truncation is required for --method tbptt/],
     [['--model', model, '--batch', batch, '--method', 'tbptt', '--truncation', '0'], /--truncation: expected an integer ≥ 1, received 0/],
     [['--model', model, '--batch', batch, '--method', 'bptt', '--lamda', '1'], /unknown option --lamda/],

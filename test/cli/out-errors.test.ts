@@ -90,7 +90,7 @@ test('run --out: a path that cannot be a run folder fails at once, naming --out 
   }
 }));
 
-test('run --jobs 2 into a closed standard output (EPIPE): exits 0 with nothing on standard error, the lock removed', withTempDir((dir) => {
+test('run --jobs 2 into a closed standard output (EPIPE): stops with exit 141 and the line to resume, no stack trace, the lock removed', withTempDir((dir) => {
   const out = join(dir, 'run');
   return new Promise<void>((done, fail) => {
     const args = ['--import', 'tsx', join(root, 'src/cli/main.ts'), 'run', 'toy', '--batches', '20', '--eval-every', '10', '--seeds', '1,2,3', '--jobs', '2', '--out', out];
@@ -100,8 +100,8 @@ test('run --jobs 2 into a closed standard output (EPIPE): exits 0 with nothing o
     child.stderr.on('data', (d) => (stderr += d));
     child.on('close', (code) => {
       try {
-        assert.equal(stderr, '');
-        assert.equal(code, 0);
+        assert.match(stderr, /^\nrun: standard output closed: stopped: continue with --resume .*\n$/);
+        assert.equal(code, 141);
         assert.ok(!existsSync(join(out, 'run.lock')), 'the lock is removed');
         done();
       } catch (e) {

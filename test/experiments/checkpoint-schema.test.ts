@@ -114,6 +114,17 @@ test('resume: speed and output options may change and persist; other options mus
   assert.deepEqual(loadRunRecord(toy.out).runOptions, { checkpointEvery: 2, backend: 'js', quiet: true, jobs: 1, shard: null });
 }));
 
+test('resume: --quiet holds for the invocation that gives it only (a flag cannot be turned off again)', withTempDir(async (dir) => {
+  const toy = await stopped(dir, 'toy', TOY, 3);
+  const quiet = await cli(['run', '--resume', toy.out, '--quiet', '--checkpoint-every', '1']);
+  assert.equal(quiet.code, 0, quiet.stderr);
+  assert.equal(loadRunRecord(toy.out).runOptions.quiet, true);
+  // a resume without --quiet is not quiet, whatever the previous invocation chose
+  const loud = await cli(['run', '--resume', toy.out]);
+  assert.equal(loud.code, 0, loud.stderr);
+  assert.equal(loadRunRecord(toy.out).runOptions.quiet, false);
+}));
+
 test('resume: a given --checkpoint-every replaces the saved one', withTempDir(async (dir) => {
   const toy = await stopped(dir, 'toy', TOY, 3);
   const r = await cli(['run', '--resume', toy.out, '--checkpoint-every', '5']);

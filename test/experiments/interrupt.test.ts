@@ -70,3 +70,27 @@ test('run --jobs 2: SIGTERM ends the run with exit 143 and the message; the chil
     rmSync(r.dir, { recursive: true, force: true });
   }
 });
+
+test('run | head: a closed standard output stops the run with "standard output closed: stopped: continue with --resume DIR", exit 141, not 0', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'bpl-pipe-'));
+  const out = join(dir, 'run');
+  try {
+    const args = ['--import', 'tsx', join(root, 'src/cli/main.ts'), 'run', 'toy', '--batches', '200000', '--eval-every', '20', '--checkpoint-every', '50', '--out', out];
+    const child = spawn(process.execPath, args, { cwd: root, stdio: ['ignore', 'pipe', 'pipe'] });
+    let stderr = '';
+    child.stderr.on('data', (d) => (stderr += d));
+    // the reader goes away after the first evaluation's line, as `head -2` would
+    child.stdout.on('data', (d: Buffer) => {
+      if (/batch 0,/.test(d.toString())) child.stdout.destroy();
+    });
+    const guard = setTimeout(() => child.kill('SIGKILL'), 60_000);
+    const code = await new Promise<number | null>((resolve) => child.on('close', resolve));
+    clearTimeout(guard);
+    assert.equal(code, 141, stderr);
+    assert.match(stderr, /run: standard output closed: stopped: continue with --resume .*\n$/);
+    assert.doesNotMatch(stderr, /\n\s+at /, 'no stack trace');
+    assert.deepEqual(locks(out), []);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});

@@ -28,9 +28,24 @@ test('run CLI: option errors exit 1 with a message naming the problem', withTemp
     [['run', 'toy', '--computation', 'backward'], /--synth-clip 1: the per-step clip needs each step's contribution, which --computation backward does not compute: use --computation blocked or traces, or --synth-clip 0/],
     [['run', 'toy', '--synth-clip', '-1'], /--synth-clip: expected a finite number ≥ 0, received -1/],
     [['run', 'toy', '--target-scale', '0'], /--target-scale: expected a finite number > 0, received 0/],
-    [['run', 'toy', '--target-scale', '1/0'], /--target-scale: expected a finite number, received "1\/0"/],
-    [['run', 'toy', '--target-scale', '1/2/3'], /--target-scale: expected a finite number, received "1\/2\/3"/],
-    [['run', 'toy', '--hidden', '60/2'], /--hidden: expected a finite number, received "60\/2"/],
+    [['run', 'toy', '--target-scale', '1/0'], /--target-scale: expected a finite number \(decimal, or a fraction p\/q\), received "1\/0"/],
+    [['run', 'toy', '--target-scale', '1/2/3'], /--target-scale: expected a finite number .*, received "1\/2\/3"/],
+    [['run', 'toy', '--target-scale', ' /2'], /--target-scale: expected a finite number .*, received " \/2"/],
+    [['run', 'toy', '--gamma', '1/\t'], /--gamma: expected a finite number .*, received "1\/\\t"/],
+    [['run', 'toy', '--target-scale', '0x10'], /--target-scale: expected a finite number .*, received "0x10"/],
+    [['run', 'toy', '--hidden', '60/2'], /--hidden: expected an integer, received "60\/2"/],
+    [['run', 'toy', '--hidden', '0x4'], /--hidden: expected an integer, received "0x4"/],
+    [['run', 'toy', '--batches', '0b10'], /--batches: expected an integer, received "0b10"/],
+    [['run', 'toy', '--seed', '4/2'], /--seed: expected an integer, received "4\/2"/],
+    [['run', 'toy', '--seeds', '1,4/2'], /--seeds: expected a list of finite decimal numbers, received "4\/2"/],
+    [['run', 'toy', '--lambda', '0,1/2'], /--lambda: expected a list of finite decimal numbers, received "1\/2"/],
+    [['run', 'toy', '--seed', '3000000000'], /--seed: expected an integer in \[-2147483648, 2147483647\], received 3000000000/],
+    [['run', 'toy', '--pairs', '2000'], /--pairs: expected an integer in \[1, 1023\], received 2000/],
+    [['run', 'seq-mnist', '--train-subset', '100000'], /--train-subset: expected an integer in \[1, 48000\], received 100000/],
+    [['run', 'seq-mnist', '--val-subset', '12001'], /--val-subset: expected an integer in \[1, 12000\], received 12001/],
+    [['run', 'seq-mnist', '--test-subset', '20000'], /--test-subset: expected an integer in \[1, 10000\], received 20000/],
+    [['run', 'seq-mnist', '--data', 'synthetic', '--train-subset', '961'], /--train-subset: expected an integer in \[1, 960\], received 961/],
+    [['run', 'toy', '--lr', 'Infinity'], /--lr: expected a finite number .*, received "Infinity"/],
     [['run', 'toy', '--lr', '0.001'], /--lr: with a fixed RNN only the synthesiser learns \(use --synth-lr, or --plastic\), received 0.001/],
     [['run', 'toy', '--method', 'bptt', '--truncation', '3'], /--truncation applies to tbptt, sg only, not to the methods run \(bptt\)/],
     [['run', '--resume', join(dir, 'empty')], /no run there \(expected .*run\.json/],
@@ -56,7 +71,8 @@ test('run CLI: option errors exit 1 with a message naming the problem', withTemp
 test('run: a number option takes a fraction p/q (ρ as run --help prints it); integer options do not', () => {
   assert.equal(configFor('toy', ['--target-scale', '1/20']).methodSettings.targetScale, 1 / 20);
   assert.equal(configFor('copy-repeat', ['--target-scale', '1/900']).methodSettings.targetScale, configFor('copy-repeat', []).methodSettings.targetScale);
-  assert.deepEqual(configFor('toy', ['--lambda', '0,1/2,1']).methodSettings.lambdas, [0, 0.5, 1]);
+  assert.equal(configFor('toy', ['--target-scale', ' 3 / 1e2 ']).methodSettings.targetScale, 3 / 100, 'blanks around the parts');
+  assert.equal(configFor('toy', ['--hidden', ' 7 ']).hidden, 7);
   assert.equal(configFor('toy', ['--lr', '0']).lr.cell, 0, 'the fixed RNN\'s own rate is accepted');
 });
 

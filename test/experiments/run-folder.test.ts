@@ -88,6 +88,9 @@ test('a run stopped before its first checkpoint is continued from the start of i
   }
   // the blocked window holds at most min(K, T) steps: a K beyond the sequence costs nothing more
   checkRunMemory(configFor('toy', ['--trace-window', '1000000000']));
+  // the advice names the options of the largest part
+  assert.throws(() => checkRunMemory(configFor('toy', ['--steps', '100000000', '--hidden', '3', '--batch', '2']), 1, 64e9), /training and held-out batches [\d.]+ [GT]B.*: reduce --batch, --eval-batch or --steps$/);
+  assert.throws(() => checkRunMemory(configFor('copy-repeat', ['--eval-batch', '100000000', '--hidden', '3']), 1, 64e9), /: reduce --batch, --eval-batch$/);
   assert.throws(() => checkRunMemory(configFor('toy', ['--steps', '100000', '--trace-window', '100000', '--hidden', '100', '--batch', '100']), 1, 64e9), /reduce --hidden or --batch, or --trace-window \(100000: the blocked window holds up to that many steps\)/);
 }));
 

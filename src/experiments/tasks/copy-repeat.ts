@@ -39,6 +39,7 @@ export const COPY_REPEAT: TaskSpec<CopyRepeatOptions, null> = {
   summary: 'copy an 8-bit pattern of length N, R times; a curriculum lengthens the sequences (docs/EXPERIMENTS.md §3)',
   loss: 'sigmoid-bce',
   options: OPTIONS,
+  comparison: { methods: ['tbptt', 'sg', 'bp-lambda'], lambdas: [0, 1] },
   resolveOptions: (given) => ({ threshold: checkPositive(given.threshold ?? DEFAULT_CURRICULUM_THRESHOLD, 'run: --threshold') }),
   checkOptions(v, at) {
     const o = checkFields(v, at, ['threshold']);

@@ -37,10 +37,16 @@ const OPTIONS: readonly Setting[] = [
   { flag: 'test-subset', kind: 'int', help: 'test on a seeded subset of the 10 000 test images (default: all)', read: (c) => opts(c).testSubset ?? undefined },
 ];
 
+/** The sizes of the training, validation and test sets of a data source (the split holds out 20 % of the training images). */
+function splitSizes(data: MnistOptions['data']): { train: number; val: number; test: number } {
+  const total = data === 'mnist' ? 60000 : SYNTHETIC_MNIST.nTrain;
+  const val = Math.round(total * 0.2);
+  return { train: total - val, val, test: data === 'mnist' ? 10000 : SYNTHETIC_MNIST.nTest };
+}
+
 /** Training examples after the split and the subset (decides the batches per epoch). */
 function mnistTrainSize(o: Pick<MnistOptions, 'data' | 'trainSubset'>): number {
-  const total = o.data === 'mnist' ? 60000 : SYNTHETIC_MNIST.nTrain;
-  const train = total - Math.round(total * 0.2);
+  const { train } = splitSizes(o.data);
   return o.trainSubset === null ? train : Math.min(train, o.trainSubset);
 }
 
@@ -91,16 +97,24 @@ export const SEQ_MNIST: TaskSpec<MnistOptions, MnistSplits> = {
   summary: 'sequential MNIST, one row of 28 pixels per step, the class at the last step (docs/EXPERIMENTS.md §2)',
   loss: 'softmax-ce',
   options: OPTIONS,
-  resolveOptions: (given) => ({
-    data: checkOneOf(given.data ?? 'mnist', DATA, 'run: --data'),
-    trainSubset: intOption(given, 'train-subset', 1, null),
-    valSubset: intOption(given, 'val-subset', 1, null),
-    testSubset: intOption(given, 'test-subset', 1, null),
-  }),
+  comparison: { methods: ['bptt', 'tbptt', 'sg', 'bp-lambda'], lambdas: [0, 0.5, 1] },
+  resolveOptions(given) {
+    // a subset is at most its set (48 000 / 12 000 / 10 000 images of MNIST)
+    const data = checkOneOf(given.data ?? 'mnist', DATA, 'run: --data');
+    const size = splitSizes(data);
+    return {
+      data,
+      trainSubset: intOption(given, 'train-subset', 1, null, size.train),
+      valSubset: intOption(given, 'val-subset', 1, null, size.val),
+      testSubset: intOption(given, 'test-subset', 1, null, size.test),
+    };
+  },
   checkOptions(v, at) {
     const o = checkFields(v, at, ['data', 'trainSubset', 'valSubset', 'testSubset']);
-    checkOneOf(o.data, DATA, `${at}.data`);
-    for (const k of ['trainSubset', 'valSubset', 'testSubset']) if (o[k] !== null) checkInt(o[k], `${at}.${k}`, 1);
+    const data = checkOneOf(o.data, DATA, `${at}.data`);
+    const size = splitSizes(data);
+    const most = { trainSubset: size.train, valSubset: size.val, testSubset: size.test };
+    for (const k of ['trainSubset', 'valSubset', 'testSubset'] as const) if (o[k] !== null) checkInt(o[k], `${at}.${k}`, 1, most[k]);
     return o as unknown as MnistOptions;
   },
   defaults: () => ({

@@ -25,10 +25,10 @@ export function restoreRng(v: unknown, name: string): Rng {
   }
 }
 
-/** An integer option of `run`: the given value, else `def`; at least `min`. */
-export function intOption(given: GivenOptions, flag: string, min: number, def: number): number;
-export function intOption(given: GivenOptions, flag: string, min: number, def: null): number | null;
-export function intOption(given: GivenOptions, flag: string, min: number, def: number | null): number | null {
+/** An integer option of `run`: the given value, else `def`; at least `min` (and at most `max`, when given). */
+export function intOption(given: GivenOptions, flag: string, min: number, def: number, max?: number): number;
+export function intOption(given: GivenOptions, flag: string, min: number, def: null, max?: number): number | null;
+export function intOption(given: GivenOptions, flag: string, min: number, def: number | null, max?: number): number | null {
   const v = given[flag];
-  return v === undefined ? def : checkInt(v, `run: --${flag}`, min);
+  return v === undefined ? def : checkInt(v, `run: --${flag}`, min, max);
 }

@@ -31,13 +31,15 @@ const TOY_FIXED_LR: GroupLr = { cell: 0, readout: 0, synthesiser: 1e-4 };
 const TOY_PLASTIC_LR: GroupLr = { cell: 1e-3, readout: 1e-3, synthesiser: 1e-3 };
 const BATCHES_PER_EPOCH = 100;
 const PATTERN_BITS = 10;
+/** the most distinct patterns (K) that PATTERN_BITS bits can make, the all-zero pattern excluded */
+const MAX_PAIRS = 2 ** PATTERN_BITS - 1;
 const POINT_SIZE = 2;
 
 const opts = (c: { taskOptions: Record<string, unknown> }) => c.taskOptions as unknown as ToyOptions;
 
 const OPTIONS: readonly Setting[] = [
   { flag: 'steps', kind: 'int', help: 'sequence length T (≥ 2)', read: (c) => opts(c).steps },
-  { flag: 'pairs', kind: 'int', help: "pattern → point pairs K (1: the paper code's single pattern, target (0, 1))", read: (c) => opts(c).pairs },
+  { flag: 'pairs', kind: 'int', help: "pattern → point pairs K, 1 to 1023 (1: the paper code's single pattern, target (0, 1))", read: (c) => opts(c).pairs },
   { flag: 'fixed-rnn', kind: 'flag', help: 'only the synthesiser learns (the default; synthesiser rate 1e-4)', read: (c) => !opts(c).plastic },
   { flag: 'plastic', kind: 'flag', help: 'RNN, readout and synthesiser learn (rates 1e-3; the RNN rate is ours)', read: (c) => opts(c).plastic },
 ];
@@ -49,17 +51,18 @@ function toySpec(name: string, variant: ToyVariant, summary: string): TaskSpec<T
     summary,
     loss: 'mse',
     options: OPTIONS,
+    comparison: { methods: ['bp-lambda'], lambdas: [0, 0.5, 1] },
     resolveOptions(given) {
       if (given['fixed-rnn'] && given.plastic) throw new Error('run: --fixed-rnn and --plastic exclude each other');
       const plastic = given.plastic === true;
       // --lr 0 (the fixed RNN's own setting, as `run --help` prints it) is accepted; any other rate would be ignored
       if (!plastic && given.lr !== undefined && given.lr !== 0) throw new Error(`run: --lr: with a fixed RNN only the synthesiser learns (use --synth-lr, or --plastic), received ${given.lr}`);
-      return { steps: intOption(given, 'steps', 2, 20), pairs: intOption(given, 'pairs', 1, 1), plastic };
+      return { steps: intOption(given, 'steps', 2, 20), pairs: intOption(given, 'pairs', 1, 1, MAX_PAIRS), plastic };
     },
     checkOptions(v, at) {
       const o = checkFields(v, at, ['steps', 'pairs', 'plastic']);
       checkInt(o.steps, `${at}.steps`, 2);
-      checkInt(o.pairs, `${at}.pairs`, 1);
+      checkInt(o.pairs, `${at}.pairs`, 1, MAX_PAIRS);
       if (typeof o.plastic !== 'boolean') throw new Error(`${at}.plastic: expected a boolean, received ${describe(o.plastic)}`);
       return o as unknown as ToyOptions;
     },
