@@ -3,7 +3,7 @@ import type { InputBatch, SeqBatch } from './data/batch.ts';
 import { checkLengths, checkStepArray } from './data/validate-batch.ts';
 import { readFlags } from './data/step-rows.ts';
 import { forwardStep, MaskScratch, type StepOutputs } from './learners/forward-step.ts';
-import { Model } from './model/model.ts';
+import { checkModel, type Model } from './model/model.ts';
 import { alloc, type Arr } from './tensor/dtype.ts';
 import { checkInt, checkOptions, describe } from './validate.ts';
 
@@ -13,11 +13,6 @@ export interface PredictorStep {
   readonly output: Arr;
   /** s_t, B×n row-major (n = H, or 2H for the LSTM: [h_t; c_t] per example) */
   readonly state: Arr;
-}
-
-function checkModel(model: unknown, name: string): Model {
-  if (!(model instanceof Model)) throw new Error(`${name}: expected a Model (createModel, modelFromJson, modelFromStateDict), received ${describe(model)}`);
-  return model;
 }
 
 /**

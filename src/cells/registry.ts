@@ -4,8 +4,8 @@
  * `run`, the web page and the property tests find it here.
  */
 import { checkDType, type DType } from '../tensor/dtype.ts';
-import type { ParamGroup } from '../tensor/params.ts';
-import { checkInt, checkOneOf, describe } from '../validate.ts';
+import { checkParamGroup, type ParamGroup } from '../tensor/params.ts';
+import { checkInt, checkOneOf, describe, fail } from '../validate.ts';
 import type { Cell, CellDefinition, CellOptions } from './cell.ts';
 import { gruCell } from './gru.ts';
 import { lstmCell } from './lstm.ts';
@@ -54,20 +54,31 @@ export function resolveCellOptions(def: CellDefinition, given: Readonly<Record<s
   return out;
 }
 
+const CELL_METHODS = ['createCache', 'forward', 'jacobian', 'vjpState', 'vjpParams', 'vjpParamsRows', 'hiddenToState'] as const;
+
+/** An object with the Cell interface's methods (a registered cell: model.cell, createCell(...)); throws naming `name` otherwise. */
+export function checkCell(v: unknown, name: string): Cell {
+  const c = v as Record<string, unknown> | null;
+  if (c === null || typeof c !== 'object' || CELL_METHODS.some((m) => typeof c[m] !== 'function')) fail(name, 'a Cell (model.cell, createCell(...))', v);
+  return v as Cell;
+}
+
 /**
  * A cell of a registered type: options resolved (defaults filled in), parameters, when given,
  * checked against the definition's names, shapes and dtype. Errors name `${at}${field}`.
  */
 export function createCell(
   spec: { type: unknown; inputSize: number; hiddenSize: number; options?: Readonly<Record<string, unknown>>; dtype: DType; params?: ParamGroup },
-  at = 'cell.',
+  at = 'createCell: spec.',
 ): Cell {
+  if (spec === null || typeof spec !== 'object' || Array.isArray(spec)) fail('createCell: spec', 'an object { type, inputSize, hiddenSize, dtype, options?, params? }', spec);
   const def = cellDefinition(spec.type, `${at}type`);
   checkInt(spec.inputSize, `${at}inputSize`, 1);
   checkInt(spec.hiddenSize, `${at}hiddenSize`, 1);
   checkDType(spec.dtype, `${at}dtype`);
   const options = resolveCellOptions(def, spec.options ?? {}, at);
-  if (spec.params) {
+  if (spec.params !== undefined) {
+    checkParamGroup(spec.params, `${at}params`);
     const shapes = def.paramShapes(spec.inputSize, spec.hiddenSize);
     const names = Object.keys(shapes);
     const got = Object.keys(spec.params);

@@ -1,4 +1,3 @@
-import type { Model } from '../model/model.ts';
 import { checkInt, checkOneOf, describe } from '../validate.ts';
 import { LOSS_KINDS, type LossKind, type SeqBatch } from './batch.ts';
 
@@ -43,22 +42,23 @@ export function checkStepArray(v: unknown, length: number, name: string, held?: 
 }
 
 /**
- * Checks a whole SeqBatch against a model: T, B ≥ 1, the model's input and output widths, a
- * known loss, x[t] and y[t] (or null) of the right lengths, finite, with targets the loss
- * accepts; `lengths`, when given, B integers in [1, T], and the padding past them is not read.
+ * Checks a whole SeqBatch, against a model's input and output widths when `model` is given
+ * (widths ≥ 1 otherwise): T, B ≥ 1, a known loss, x[t] and y[t] (or null) of the right
+ * lengths, finite, with targets the loss accepts; `lengths`, when given, B integers in [1, T],
+ * and the padding past them is not read.
  */
-export function checkSeqBatch(batch: SeqBatch, model: Model, name: string): void {
+export function checkSeqBatch(batch: SeqBatch, model: { readonly inputSize: number; readonly outputSize: number } | null, name: string): void {
   if (batch === null || typeof batch !== 'object') throw new Error(`${name}: expected a SeqBatch { T, B, inputSize, outputSize, loss, x, y }, received ${describe(batch)}`);
   const T = checkInt(batch.T, `${name}.T`, 1);
   const B = checkInt(batch.B, `${name}.B`, 1);
-  if (batch.inputSize !== model.inputSize) throw new Error(`${name}.inputSize: expected ${model.inputSize} (the model's), received ${describe(batch.inputSize)}`);
-  if (batch.outputSize !== model.outputSize) throw new Error(`${name}.outputSize: expected ${model.outputSize} (the model's), received ${describe(batch.outputSize)}`);
+  const I = model === null ? checkInt(batch.inputSize, `${name}.inputSize`, 1) : model.inputSize;
+  const O = model === null ? checkInt(batch.outputSize, `${name}.outputSize`, 1) : model.outputSize;
+  if (batch.inputSize !== I) throw new Error(`${name}.inputSize: expected ${I} (the model's), received ${describe(batch.inputSize)}`);
+  if (batch.outputSize !== O) throw new Error(`${name}.outputSize: expected ${O} (the model's), received ${describe(batch.outputSize)}`);
   const loss = checkOneOf(batch.loss, LOSS_KINDS, `${name}.loss`);
   for (const k of ['x', 'y'] as const) {
     if (!Array.isArray(batch[k]) || batch[k].length !== T) throw new Error(`${name}.${k}: expected an array of ${T} steps, received ${describe(batch[k])}`);
   }
-  const I = model.inputSize;
-  const O = model.outputSize;
   const padding = batch.lengths === undefined ? null : checkLengths(batch.lengths, T, B, `${name}.lengths`);
   for (let t = 0; t < T; t++) {
     const held = padding?.[t];

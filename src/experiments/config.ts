@@ -7,6 +7,7 @@
 import { ACTIVATIONS, type Activation } from '../cells/activations.ts';
 import { CELL_TYPES, cellDefinition } from '../cells/registry.ts';
 import { checkFinite, checkInt, checkNonNegative, checkOneOf, checkOptions, checkPositive, describe } from '../validate.ts';
+import { checkBetas } from '../optim/adam.ts';
 import { allMethodSettings, DEFAULT_METHOD, METHOD_NAMES, methodSpec } from './methods/index.ts';
 import type { CommonConfig, GivenOptions, MethodSpec, MethodVariant, RunConfigView, Setting } from './spec.ts';
 import { allTaskOptions, taskSpec, type AnyTaskSpec } from './tasks/index.ts';
@@ -153,7 +154,7 @@ export function checkConfig(c: RunConfig, name = 'config'): RunConfig {
   if (!c.lr || typeof c.lr !== 'object') throw new Error(`${name}.lr: expected { cell, readout, synthesiser }, received ${describe(c.lr)}`);
   checkOptions(c.lr, ['cell', 'readout', 'synthesiser'], `${name}.lr`);
   for (const g of ['cell', 'readout', 'synthesiser'] as const) checkNonNegative(c.lr[g], `${name}.lr.${g}`);
-  if (!Array.isArray(c.betas) || c.betas.length !== 2 || !c.betas.every((b) => typeof b === 'number' && b >= 0 && b < 1)) throw new Error(`${name}.betas: expected [β1, β2] in [0, 1), received ${describe(c.betas)}`);
+  checkBetas(c.betas, `${name}.betas`);
   checkPositive(c.eps, `${name}.eps`);
   checkInt(c.batches, `${name}.batches`, 1);
   checkInt(c.evalEvery, `${name}.evalEvery`, 1);

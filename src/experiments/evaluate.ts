@@ -5,7 +5,7 @@
  */
 import type { SeqBatch } from '../data/batch.ts';
 import { gradientAlignment } from '../learners/alignment.ts';
-import { forwardTrajectory } from '../learners/trajectory.ts';
+import { recordTrajectory } from '../learners/trajectory.ts';
 import type { Model } from '../model/model.ts';
 import { mnistBatch, type MnistView } from '../tasks/seq-mnist.ts';
 
@@ -18,7 +18,7 @@ export interface AlignmentRecord {
 
 /** Batch loss L = (1/B) Σ_b Σ_t ℓ_{t,b} of a held-out batch. */
 export function evalLoss(model: Model, batch: SeqBatch): number {
-  const traj = forwardTrajectory(model, batch);
+  const traj = recordTrajectory(model, batch);
   return traj.caches.length === batch.T ? traj.loss : NaN; // the recorder stops at a non-finite step
 }
 
@@ -52,7 +52,7 @@ export interface BatchScore {
 
 /** Runs `batch` forward with the parameters frozen and scores it (see BatchScore). */
 export function scoreBatch(model: Model, batch: SeqBatch): BatchScore {
-  const traj = forwardTrajectory(model, batch);
+  const traj = recordTrajectory(model, batch);
   const B = batch.B;
   const targets = targetEntries(batch);
   if (traj.caches.length !== batch.T) return { loss: NaN, examples: B, targets, correct: NaN }; // the recorder stops at a non-finite step

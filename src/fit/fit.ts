@@ -11,7 +11,7 @@ import { checkSeqBatch } from '../data/validate-batch.ts';
 import { scoreBatch } from '../experiments/evaluate.ts';
 import { TrainingDivergedError, trainLoopAsync, type LoopResult } from '../experiments/loop.ts';
 import { formatDuration } from '../experiments/progress.ts';
-import { checkBatchLoss, checkModel, type Learner } from '../learners/learner.ts';
+import { checkBatchLoss, checkLearner, type Learner } from '../learners/learner.ts';
 import type { Model } from '../model/model.ts';
 import { checkInt, checkObject, checkOptions, fail } from '../validate.ts';
 import { checkFitData, openPass, type BatchPass, type FitData } from './data.ts';
@@ -96,11 +96,7 @@ function checkFunction(v: unknown, name: string): void {
 
 /** Checks every argument before anything runs; each error names the argument, the expected and the received value. */
 function checkFitArguments(learner: unknown, data: unknown, options: unknown): Checked {
-  const l = learner as Partial<Learner> | null;
-  if (l === null || typeof l !== 'object' || typeof l.reset !== 'function' || typeof l.step !== 'function' || typeof l.end !== 'function') {
-    fail('fit: learner', 'a Learner (createLearner(...), constructed with an optimizer)', learner);
-  }
-  checkModel(l.model, 'fit: learner.model');
+  checkLearner(learner, 'fit: learner');
   const o = options === undefined ? {} : checkObject(options, 'fit: options');
   checkOptions(o, OPTION_KEYS, 'fit: options');
   const epochs = o.epochs === undefined ? 1 : checkInt(o.epochs, 'fit: options.epochs', 1);

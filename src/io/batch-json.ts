@@ -1,9 +1,9 @@
 import { LOSS_KINDS, type SeqBatch } from '../data/batch.ts';
 import type { Arr, DType } from '../tensor/dtype.ts';
 import { checkOneOf, describe } from '../validate.ts';
-import { checkLengths, checkTargets } from '../data/validate-batch.ts';
+import { checkLengths, checkSeqBatch, checkTargets } from '../data/validate-batch.ts';
 import { zeroRows } from '../data/step-rows.ts';
-import { expectObject, leadingShape, parseJsonText, readNested, toNestedArray } from './nested.ts';
+import { expectObject, nonEmptyShape, parseJsonText, readNested, toNestedArray } from './nested.ts';
 
 /**
  * Batch JSON (DESIGN.md): { "x": [T][B][I], "y": [T] of ([B][O] | null), "loss": "mse" | "softmax-ce" | "sigmoid-bce",
@@ -27,8 +27,8 @@ export function batchFromJson(json: unknown, dtype: DType = 'float64', name = 'b
       continue;
     }
     if (O === undefined) {
-      O = leadingShape(yt, 2)[1];
-      if (!O) throw new Error(`${name}.y[${t}]: expected null or an array of shape [${B}][O] with O ≥ 1, received ${describe(yt)}`);
+      if (!Array.isArray(yt) || yt.length === 0) throw new Error(`${name}.y[${t}]: expected null or a non-empty array of shape [${B}][O], received ${describe(yt)}`);
+      O = nonEmptyShape(yt, ['B', 'O'], `${name}.y[${t}]`, 'y[t]')[1];
     }
     const arr = readNested(yt, [B, O], `${name}.y[${t}]`, dtype);
     if (padding) zeroRows(arr, padding[t], O);
@@ -54,8 +54,7 @@ export function sequenceWithLengths(root: Record<string, unknown>, name: string,
 
 /** Inputs x as nested arrays [T][B][I] (T, B, I ≥ 1, finite) → x_t, each B×I row-major. Errors name `name` and the index. */
 export function sequenceFromJson(value: unknown, name: string, dtype: DType = 'float64'): { T: number; B: number; inputSize: number; x: Arr[] } {
-  const [T, B, I] = leadingShape(value, 3);
-  if (!T || !B || !I) throw new Error(`${name}: expected a non-empty array of shape [T][B][I], received ${describe(value)}`);
+  const [T, B, I] = nonEmptyShape(value, ['T', 'B', 'I'], name, 'x');
   const xAll = readNested(value, [T, B, I], name, dtype);
   const x: Arr[] = [];
   for (let t = 0; t < T; t++) x.push(xAll.subarray(t * B * I, (t + 1) * B * I) as Arr);
@@ -66,8 +65,13 @@ export function batchFromJsonText(text: string, dtype: DType = 'float64', name =
   return batchFromJson(parseJsonText(text, name), dtype, name);
 }
 
-/** Batch JSON of a SeqBatch, its "lengths" included; padding entries are written as 0 (they may hold anything). */
+/**
+ * Batch JSON of a SeqBatch, its "lengths" included; padding entries are written as 0 (they may
+ * hold anything). The batch is checked first (checkSeqBatch: sizes, step lengths, finite
+ * values, targets its loss accepts); an error names the field.
+ */
 export function batchToJson(batch: SeqBatch): unknown {
+  checkSeqBatch(batch, null, 'batchToJson: batch');
   const padding = batch.lengths === undefined ? null : checkLengths(batch.lengths, batch.T, batch.B, 'batchToJson: batch.lengths');
   const rows = (a: Arr, t: number, width: number) => {
     if (padding === null) return toNestedArray(a, [batch.B, width]);

@@ -1,6 +1,6 @@
 import { Readout } from '../cells/readout.ts';
 import { allCellOptionNames, cellDefinition, createCell, resolveCellOptions, type CellType } from '../cells/registry.ts';
-import { Model } from '../model/model.ts';
+import { checkModel, Model } from '../model/model.ts';
 import type { ParamGroup } from '../tensor/params.ts';
 import { Synthesiser } from '../model/synthesiser.ts';
 import type { DType } from '../tensor/dtype.ts';
@@ -79,8 +79,9 @@ function nested(t: Tensor): never {
   return toNestedArray(t.data, t.shape) as never;
 }
 
+/** Model JSON (layout above) of a model, its parameters copied as nested arrays. Throws naming `model` for anything but a Model. */
 export function modelToJson(model: Model): ModelJson {
-  const { cell, readout, synthesiser } = model;
+  const { cell, readout, synthesiser } = checkModel(model, 'modelToJson: model');
   const params = Object.fromEntries(Object.entries(cell.params).map(([k, t]) => [k, nested(t)]));
   return {
     cell: { type: cell.type as CellType, ...cell.options, inputSize: cell.inputSize, hiddenSize: cell.hiddenSize, ...params },

@@ -42,6 +42,26 @@ export function leadingShape(value: unknown, depth: number): number[] {
   return shape;
 }
 
+/**
+ * The leading shape of a nested array whose levels, named by `dims` (['T', 'B', 'I']), are
+ * non-empty arrays along its first elements (readNested checks the rest against it). Throws
+ * naming the first element that is not, e.g. "batch.x[0]: expected a non-empty array of shape
+ * [B][I] (x is [T][B][I]), received null"; `label` is the array's short name in that message.
+ */
+export function nonEmptyShape(value: unknown, dims: readonly string[], name: string, label: string): number[] {
+  const shape: number[] = [];
+  const of = (from: number) => dims.slice(from).map((d) => `[${d}]`).join('');
+  let v = value;
+  let path = '';
+  for (let d = 0; d < dims.length; d++) {
+    if (!Array.isArray(v) || v.length === 0) throw new Error(`${name}${path}: expected a non-empty array of shape ${of(d)}${d > 0 ? ` (${label} is ${of(0)})` : ''}, received ${describe(v)}`);
+    shape.push(v.length);
+    v = v[0];
+    path += '[0]';
+  }
+  return shape;
+}
+
 /** A typed array of the given shape as nested plain arrays. */
 export function toNestedArray(data: ArrayLike<number>, shape: readonly number[]): unknown {
   let pos = 0;

@@ -1,5 +1,6 @@
 import { Tensor } from '../tensor/tensor.ts';
 import type { Arr } from '../tensor/dtype.ts';
+import { checkParamGroup } from '../tensor/params.ts';
 import { describe } from '../validate.ts';
 
 /**
@@ -171,14 +172,13 @@ export function readSafetensors(bytes: Uint8Array | ArrayBuffer, name = 'safeten
  */
 export function writeSafetensors(tensors: Readonly<Record<string, Tensor>>, metadata?: Readonly<Record<string, string>>): Uint8Array {
   const name = 'writeSafetensors';
-  if (tensors === null || typeof tensors !== 'object' || Array.isArray(tensors)) fail(name, `tensors: expected an object of Tensors by name, received ${describe(tensors)}`);
+  checkParamGroup(tensors, `${name}: tensors`);
   const meta = metadata === undefined ? undefined : parseMetadata(metadata, name, 'metadata');
   const header: [string, unknown][] = [];
   let pos = 0;
   const list: [Tensor, number][] = [];
   for (const [key, t] of Object.entries(tensors)) {
     if (key === '__metadata__') fail(name, `tensors: the name "__metadata__" is reserved for the header's metadata`);
-    if (!(t instanceof Tensor)) fail(name, `tensors.${key}: expected a Tensor, received ${describe(t)}`);
     const dtype: SafetensorsDType = t.data instanceof Float32Array ? 'F32' : 'F64';
     const size = t.size * BYTES[dtype];
     header.push([key, { dtype, shape: [...t.shape], data_offsets: [pos, pos + size] }]);

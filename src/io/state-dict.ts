@@ -1,12 +1,12 @@
 import type { CellOptions } from '../cells/cell.ts';
 import { Readout } from '../cells/readout.ts';
 import { CELL_TYPES, cellDefinition, createCell, type CellType } from '../cells/registry.ts';
-import { Model } from '../model/model.ts';
+import { checkModel, Model } from '../model/model.ts';
 import { Synthesiser } from '../model/synthesiser.ts';
 import { alloc, checkDType, type DType } from '../tensor/dtype.ts';
-import type { ParamGroup } from '../tensor/params.ts';
+import { checkParamGroup, type ParamGroup } from '../tensor/params.ts';
 import { Tensor } from '../tensor/tensor.ts';
-import { checkOneOf, checkOptions, describe } from '../validate.ts';
+import { checkObject, checkOneOf, checkOptions, describe } from '../validate.ts';
 import { readNested } from './nested.ts';
 import { readSafetensors, writeSafetensors } from './safetensors.ts';
 
@@ -59,7 +59,8 @@ export const TORCH_RECURRENT_MODULES: readonly TorchRecurrentModule[] = [
 
 /** G: the gate blocks stacked in a module's weight_ih_l0 (its rows are G·H), from the cell's registered shapes. */
 export function gateCount(row: TorchRecurrentModule): number {
-  return cellDefinition(row.cell).paramShapes(1, 1).W_ih[0];
+  const { cell } = checkObject(row, 'gateCount: row');
+  return cellDefinition(cell, 'gateCount: row.cell').paramShapes(1, 1).W_ih[0];
 }
 
 /** Where the three parts live in a state_dict (defaults "rnn.", "readout.", "synthesiser."). */
@@ -206,8 +207,7 @@ const IMPORT_OPTIONS = [...PREFIX_OPTIONS, 'cell', 'nonlinearity', 'dtype'];
 /** modelFromStateDict with nn.RNN's nonlinearity `nonlinearity` unless the options give one. */
 function importStateDict(sd: StateDict, options: ModelFromStateDictOptions, name: string, nonlinearity: TorchNonlinearity): Model {
   checkOptions(options, IMPORT_OPTIONS, `${name}: options`);
-  if (sd === null || typeof sd !== 'object' || Array.isArray(sd)) throw new Error(`${name}: state_dict: expected an object of Tensors by key, received ${describe(sd)}`);
-  for (const [key, t] of Object.entries(sd)) if (!(t instanceof Tensor)) throw new Error(`${name}: ${key}: expected a Tensor, received ${describe(t)}`);
+  checkParamGroup(sd, `${name}: state_dict`);
   if (options.cell !== undefined) checkOneOf(options.cell, CELL_TYPES.filter((c) => TORCH_RECURRENT_MODULES.some((r) => r.cell === c)), `${name}: options.cell`);
   if (options.nonlinearity !== undefined) checkOneOf(options.nonlinearity, TORCH_NONLINEARITIES, `${name}: options.nonlinearity`);
   const dtype = options.dtype !== undefined ? checkDType(options.dtype, `${name}: options.dtype`) : Object.values(sd).every((t) => t.dtype === 'float32') ? 'float32' : 'float64';
@@ -249,9 +249,9 @@ function importStateDict(sd: StateDict, options: ModelFromStateDictOptions, name
   return new Model(cell, readout, synth);
 }
 
-/** The table row of a model's cell; throws for a cell PyTorch has no module for. */
-export function torchModuleOf(model: Model, at = 'modelToStateDict'): TorchRecurrentModule {
-  const c = model.cell;
+/** The table row of a model's cell; throws for a cell PyTorch has no module for (errors name `at`). */
+export function torchModuleOf(model: Model, at = 'torchModuleOf'): TorchRecurrentModule {
+  const c = checkModel(model, `${at}: model`).cell;
   const row = TORCH_RECURRENT_MODULES.find((r) => r.cell === c.type && Object.entries(r.options).every(([o, v]) => c.options[o] === v));
   if (row) return row;
   const opts = Object.entries(c.options).map(([o, v]) => ` with ${o} ${v}`).join('');
@@ -266,8 +266,12 @@ export function torchModuleOf(model: Model, at = 'modelToStateDict'): TorchRecur
  * cell's bias b goes to bias_ih_l0, zeros to bias_hh_l0.
  */
 export function modelToStateDict(model: Model, options: ModelToStateDictOptions = {}): StateDict {
-  const at = 'modelToStateDict';
-  if (!(model instanceof Model)) throw new Error(`${at}: model: expected a Model, received ${describe(model)}`);
+  return exportStateDict(model, options, 'modelToStateDict');
+}
+
+/** modelToStateDict with errors naming `at`. */
+function exportStateDict(model: Model, options: ModelToStateDictOptions, at: string): StateDict {
+  checkModel(model, `${at}: model`);
   checkOptions(options, [...PREFIX_OPTIONS, 'synthesiser', 'dtype'], `${at}: options`);
   if (options.synthesiser !== undefined && typeof options.synthesiser !== 'boolean') throw new Error(`${at}: options.synthesiser: expected a boolean, received ${describe(options.synthesiser)}`);
   const dtype = options.dtype === undefined ? model.dtype : checkDType(options.dtype, `${at}: options.dtype`);
@@ -311,7 +315,7 @@ export function stateDictFromJson(json: unknown, name = 'state_dict'): StateDict
 
 /** A state_dict as JSON: key → nested arrays (a number for a 0-d tensor). */
 export function stateDictToJson(sd: StateDict): Record<string, unknown> {
-  return Object.fromEntries(Object.entries(sd).map(([key, t]) => [key, t.toNested()]));
+  return Object.fromEntries(Object.entries(checkParamGroup(sd, 'stateDictToJson: state_dict')).map(([key, t]) => [key, t.toNested()]));
 }
 
 /**
@@ -334,7 +338,8 @@ export function modelFromSafetensors(bytes: Uint8Array | ArrayBuffer, options: M
  * `{ "format": "pt" }` that safetensors.torch writes and, for nn.RNN, `"nonlinearity"`.
  */
 export function modelToSafetensors(model: Model, options: ModelToStateDictOptions = {}): Uint8Array {
-  const sd = modelToStateDict(model, options);
-  const row = torchModuleOf(model);
+  const at = 'modelToSafetensors';
+  const sd = exportStateDict(model, options, at);
+  const row = torchModuleOf(model, at);
   return writeSafetensors(sd, row.nonlinearity ? { format: 'pt', nonlinearity: row.nonlinearity } : { format: 'pt' });
 }

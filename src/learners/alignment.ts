@@ -1,11 +1,10 @@
 import type { SeqBatch } from '../data/batch.ts';
-import type { Model } from '../model/model.ts';
+import { checkModel, type Model } from '../model/model.ts';
 import { alloc } from '../tensor/dtype.ts';
 import { bpttFromTrajectory } from './bptt.ts';
-import { forwardTrajectory } from './trajectory.ts';
+import { recordTrajectory } from './trajectory.ts';
 import { cosine, l2Norm } from '../norms.ts';
 import { checkSeqBatch } from '../data/validate-batch.ts';
-import { checkModel } from './learner.ts';
 import { endsEpisode, episodeLayout } from '../data/episodes.ts';
 
 /**
@@ -30,7 +29,7 @@ export interface Alignment {
 export function gradientAlignment(model: Model, batch: SeqBatch): Alignment {
   checkModel(model, 'gradientAlignment: model');
   checkSeqBatch(batch, model, 'gradientAlignment: batch');
-  const traj = forwardTrajectory(model, batch);
+  const traj = recordTrajectory(model, batch);
   const layout = episodeLayout(traj.rows, traj.T, batch.B, false);
   const { stateGrads } = bpttFromTrajectory(model, traj, undefined, layout);
   const B = batch.B;

@@ -22,7 +22,7 @@ export class BpttLearner extends OfflineLearner {
 
   constructor(model: Model, opts: BpttOptions) {
     checkOptions(opts, [...COMMON_KEYS, 'truncation'], 'BpttLearner');
-    super(model, opts, opts.truncation === undefined ? 'bptt' : 'tbptt');
+    super(model, opts, opts?.truncation === undefined ? 'bptt' : 'tbptt');
     this.method = opts.truncation === undefined ? 'bptt' : 'tbptt';
     this.truncation = opts.truncation === undefined ? undefined : checkInt(opts.truncation, 'BpttLearner: truncation', 1);
   }

@@ -1,8 +1,10 @@
 import type { SeqBatch } from '../data/batch.ts';
-import type { Model } from '../model/model.ts';
+import { checkModel, type Model } from '../model/model.ts';
+import { checkSeqBatch } from '../data/validate-batch.ts';
+import { checkInt } from '../validate.ts';
 import { zerosLike, type ParamGroup } from '../tensor/params.ts';
 import { alloc, type Arr } from '../tensor/dtype.ts';
-import { forwardTrajectory, isWindowStart, readoutGrads, type Trajectory } from './trajectory.ts';
+import { isWindowStart, recordTrajectory, readoutGrads, type Trajectory } from './trajectory.ts';
 import { episodeLayout, type EpisodeLayout } from '../data/episodes.ts';
 import { copyRows, zeroRows } from '../data/step-rows.ts';
 
@@ -23,8 +25,16 @@ export interface BpttResult {
   stateGrads: Arr[];
 }
 
+/**
+ * BPTT's gradients of a batch: full, or truncated to windows of `truncation` steps. The
+ * arguments are checked first (the batch in full against the model, truncation an integer ≥ 1
+ * when given); an error names the argument.
+ */
 export function bptt(model: Model, batch: SeqBatch, truncation?: number): BpttResult {
-  return bpttFromTrajectory(model, forwardTrajectory(model, batch), truncation);
+  checkModel(model, 'bptt: model');
+  checkSeqBatch(batch, model, 'bptt: batch');
+  if (truncation !== undefined) checkInt(truncation, 'bptt: truncation', 1);
+  return bpttFromTrajectory(model, recordTrajectory(model, batch), truncation);
 }
 
 /** `truncation` n: windows of n steps per episode (default: none, full BPTT). */

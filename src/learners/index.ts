@@ -4,7 +4,8 @@ import { checkOneOf, describe } from '../validate.ts';
 import { BpLambdaLearner, type BpLambdaOptions } from './bp-lambda.ts';
 import { BpttLearner, type BpttOptions } from './bptt-learner.ts';
 import { LambdaSgLearner, type LambdaSgOptions } from './lambda-sg.ts';
-import { checkBatchLoss, checkModel, type Learner, type SequenceResult } from './learner.ts';
+import { checkModel } from '../model/model.ts';
+import { checkBatchLoss, checkLearner, type Learner, type SequenceResult } from './learner.ts';
 import { checkSeqBatch } from '../data/validate-batch.ts';
 import { lengthRows } from './trajectory.ts';
 import { NStepSgLearner, type NStepSgOptions } from './nstep-sg.ts';
@@ -48,9 +49,11 @@ export function createLearner<M extends Method>(method: M, model: Model, options
 /**
  * Runs a whole batch through a learner (the last step terminal) and closes it. With
  * `batch.lengths`, example b takes part in its steps t < lengths[b] only and its last one is
- * terminal (step options `active`, `terminal`).
+ * terminal (step options `active`, `terminal`). The learner and the batch (in full, against the
+ * learner's model and loss) are checked before the learner is reset; an error names the argument.
  */
 export function trainSequence(learner: Learner, batch: SeqBatch): SequenceResult {
+  checkLearner(learner, 'trainSequence: learner');
   checkSeqBatch(batch, learner.model, 'trainSequence: batch');
   checkBatchLoss(batch, learner, 'trainSequence: batch');
   const rows = lengthRows(batch);

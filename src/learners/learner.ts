@@ -1,8 +1,8 @@
-import type { Model, ModelGroups } from '../model/model.ts';
+import { checkModel, type Model, type ModelGroups } from '../model/model.ts';
 import type { Arr } from '../tensor/dtype.ts';
 import { OptimizerDivergenceError, type GroupName, type Optimizer, type StepGrads } from '../optim/optimizer.ts';
 import { addScaled, zerosLike, type ParamGroup } from '../tensor/params.ts';
-import { checkInt, checkOneOf, describe } from '../validate.ts';
+import { checkInt, checkOneOf, describe, fail } from '../validate.ts';
 import { LOSS_KINDS, type LossKind } from '../data/batch.ts';
 import { checkStepArray, checkTargets } from '../data/validate-batch.ts';
 import { EpisodeBook, type StepOptions, type StepRows } from '../data/step-rows.ts';
@@ -270,17 +270,21 @@ function checkFiniteNumber(v: unknown, name: string): number {
   return v;
 }
 
-/** A Model (from createModel or the Model constructor): cell, readout, synthesiser and groups(). */
-export function checkModel(model: unknown, name: string): void {
-  const m = model as Partial<Model> | null;
-  if (m === null || typeof m !== 'object' || !m.cell || !m.readout || !m.synthesiser || typeof m.groups !== 'function') {
-    throw new Error(`${name}: expected a Model (createModel(...)), received ${describe(model)}`);
-  }
+/**
+ * A Learner: an object with the interface's reset, step and end (createLearner(...), a learner
+ * class, or one of the user's own) whose `model` is a Model. Throws naming `name` otherwise.
+ */
+export function checkLearner(v: unknown, name: string): Learner {
+  const l = v as Partial<Learner> | null;
+  if (l === null || typeof l !== 'object' || typeof l.reset !== 'function' || typeof l.step !== 'function' || typeof l.end !== 'function') fail(name, 'a Learner (createLearner(...))', v);
+  checkModel(l.model, `${name}.model`);
+  return v as Learner;
 }
 
 /** Checks the model and the options every learner takes. */
 export function checkCommon(model: Model, opts: CommonOptions, name: string): void {
   checkModel(model, `${name}: model`);
+  if (opts === null || typeof opts !== 'object' || Array.isArray(opts)) fail(`${name}: options`, "an options object, at least { loss } (e.g. { loss: 'mse' })", opts);
   checkOneOf(opts.loss, LOSS_KINDS, `${name}: loss`);
   if (opts.recordOutputs !== undefined && typeof opts.recordOutputs !== 'boolean') throw new Error(`${name}: recordOutputs: expected a boolean, received ${describe(opts.recordOutputs)}`);
   const o = opts.optimizer;

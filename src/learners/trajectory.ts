@@ -1,11 +1,11 @@
 import type { CellCache } from '../cells/cell.ts';
 import type { LossKind, SeqBatch } from '../data/batch.ts';
-import type { Model } from '../model/model.ts';
+import { checkModel, type Model } from '../model/model.ts';
 import { zerosLike, type ParamGroup } from '../tensor/params.ts';
 import { alloc, type Arr } from '../tensor/dtype.ts';
 import { forwardStep, MaskScratch } from './forward-step.ts';
 import { copyStepRows, type StepRows } from '../data/step-rows.ts';
-import { checkLengths } from '../data/validate-batch.ts';
+import { checkLengths, checkSeqBatch } from '../data/validate-batch.ts';
 
 /**
  * A whole forward pass over a batch, kept for the offline methods (BPTT, λ-SG, n-step SG,
@@ -29,9 +29,18 @@ export interface Trajectory {
 
 /**
  * The forward pass over a whole batch. With `batch.lengths`, example b sits out its steps
- * t ≥ lengths[b] (held state, no loss) and its step lengths[b] − 1 ends its episode.
+ * t ≥ lengths[b] (held state, no loss) and its step lengths[b] − 1 ends its episode. The model
+ * and the batch are checked first (the batch in full against the model: widths, finite values,
+ * targets its loss accepts); an error names the argument.
  */
 export function forwardTrajectory(model: Model, batch: SeqBatch): Trajectory {
+  checkModel(model, 'forwardTrajectory: model');
+  checkSeqBatch(batch, model, 'forwardTrajectory: batch');
+  return recordTrajectory(model, batch);
+}
+
+/** forwardTrajectory without the checks, for callers that checked (or built) the model and batch once. */
+export function recordTrajectory(model: Model, batch: SeqBatch): Trajectory {
   const rec = new TrajectoryRecorder(model, batch.B, batch.loss);
   const rows = lengthRows(batch);
   for (let t = 0; t < batch.T; t++) rec.push(batch.x[t], batch.y[t], rows[t]);

@@ -1,11 +1,11 @@
 import type { Cell } from '../cells/cell.ts';
 import { Readout } from '../cells/readout.ts';
-import { allCellOptionNames, cellDefinition, createCell, type CellOptionFields, type CellType } from '../cells/registry.ts';
+import { allCellOptionNames, cellDefinition, checkCell, createCell, type CellOptionFields, type CellType } from '../cells/registry.ts';
 import { Synthesiser } from './synthesiser.ts';
 import { checkDType, type DType } from '../tensor/dtype.ts';
 import { Rng } from '../rng.ts';
-import { cloneGroup, type ParamGroup } from '../tensor/params.ts';
-import { checkInt, checkFinite, checkOptions, describe } from '../validate.ts';
+import { checkParamGroup, cloneGroup, type ParamGroup } from '../tensor/params.ts';
+import { checkInt, checkFinite, checkOptions, describe, fail } from '../validate.ts';
 import { allocating } from '../memory.ts';
 
 /** The three parameter groups every learner and optimizer works with. */
@@ -22,6 +22,9 @@ export class Model {
     readonly readout: Readout,
     readonly synthesiser: Synthesiser,
   ) {
+    checkCell(cell, 'Model: cell');
+    if (!(readout instanceof Readout)) fail('Model: readout', 'a Readout (new Readout(hiddenSize, outputSize))', readout);
+    if (!(synthesiser instanceof Synthesiser)) fail('Model: synthesiser', 'a Synthesiser (new Synthesiser(stateSize))', synthesiser);
     if (readout.hiddenSize !== cell.hiddenSize) {
       throw new Error(`Model: readout hidden size must equal the cell's (${cell.hiddenSize}), received ${readout.hiddenSize}`);
     }
@@ -60,6 +63,24 @@ export class Model {
       new Synthesiser(c.stateSize, c.dtype, cloneGroup(this.synthesiser.params), this.synthesiser.targetScale),
     );
   }
+}
+
+/** A Model instance (createModel, modelFromJson, modelFromStateDict, new Model); throws naming `name` otherwise. */
+export function checkModel(v: unknown, name: string): Model {
+  if (!(v instanceof Model)) fail(name, 'a Model (createModel, modelFromJson, modelFromStateDict)', v);
+  return v;
+}
+
+/**
+ * Gradients of a model's parameters: for each group in `groups`, the names and shapes of the
+ * model's own (as learners return them in `SequenceResult.grads`). Throws naming `name`, the
+ * group and the key.
+ */
+export function checkModelGrads(v: unknown, model: Model, name: string, groups: readonly (keyof ModelGroups)[] = ['cell', 'readout', 'synthesiser']): ModelGroups {
+  if (v === null || typeof v !== 'object' || Array.isArray(v)) fail(name, '{ cell, readout, synthesiser } (gradients shaped as model.groups())', v);
+  const params = model.groups();
+  for (const g of groups) checkParamGroup((v as Record<string, unknown>)[g], `${name}.${g}`, params[g]);
+  return v as ModelGroups;
 }
 
 /**

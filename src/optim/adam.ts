@@ -1,7 +1,16 @@
 import type { ModelGroups } from '../model/model.ts';
 import { powInt } from '../math/index.ts';
-import { checkOptions, checkPositive, describe } from '../validate.ts';
-import { checkClip, checkUnit, GROUP_NAMES, OptimizerDivergenceError, ParamBinding, prepareStep, resolveRates, type GroupName, type GroupRates, type Optimizer, type OptimizerOptions, type StepGrads } from './optimizer.ts';
+import { checkOptions, checkPositive, describe, fail } from '../validate.ts';
+import { checkClip, GROUP_NAMES, OptimizerDivergenceError, ParamBinding, prepareStep, resolveRates, type GroupName, type GroupRates, type Optimizer, type OptimizerOptions, type StepGrads } from './optimizer.ts';
+
+/** Adam's [β1, β2], the moments' decay rates: two numbers in [0, 1). Throws naming `name`, or `${name}[i]` for the entry out of range. */
+export function checkBetas(v: unknown, name: string): [number, number] {
+  if (!Array.isArray(v) || v.length !== 2) fail(name, '[β1, β2], two numbers in [0, 1)', v);
+  v.forEach((b: unknown, i) => {
+    if (typeof b !== 'number' || !(b >= 0 && b < 1)) fail(`${name}[${i}]`, 'a number in [0, 1)', b);
+  });
+  return [v[0], v[1]];
+}
 
 export interface AdamOptions extends OptimizerOptions {
   /** default [0.9, 0.999]; the paper's code used [0.9, 0.98] */
@@ -50,13 +59,7 @@ export class Adam implements Optimizer {
   constructor(opts: AdamOptions) {
     checkOptions(opts, ['lr', 'clipNorm', 'betas', 'eps'], 'Adam');
     this.rates = resolveRates(opts?.lr, 'Adam');
-    const betas = opts.betas ?? [0.9, 0.999];
-    if (!Array.isArray(betas) || betas.length !== 2) throw new Error(`Adam: betas: expected [β1, β2] in [0, 1), received ${describe(betas)}`);
-    for (const [i, b] of betas.entries()) {
-      checkUnit(b, `Adam: betas[${i}]`);
-      if (b >= 1) throw new Error(`Adam: betas[${i}]: expected a number in [0, 1), received ${b}`);
-    }
-    this.betas = [betas[0], betas[1]];
+    this.betas = checkBetas(opts.betas ?? [0.9, 0.999], 'Adam: betas');
     this.eps = opts.eps === undefined ? 1e-8 : checkPositive(opts.eps, 'Adam: eps');
     this.clipNorm = checkClip(opts.clipNorm, 'Adam: clipNorm');
   }

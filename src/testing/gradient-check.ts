@@ -2,8 +2,9 @@ import type { Cell } from '../cells/cell.ts';
 import type { SeqBatch } from '../data/batch.ts';
 import { checkSeqBatch } from '../data/validate-batch.ts';
 import { trainSequence } from '../learners/index.ts';
-import { checkModel, type Learner } from '../learners/learner.ts';
-import { forwardTrajectory } from '../learners/trajectory.ts';
+import { checkLearner, type Learner } from '../learners/learner.ts';
+import { recordTrajectory } from '../learners/trajectory.ts';
+import { checkCell } from '../cells/registry.ts';
 import { Rng } from '../rng.ts';
 import { jacobianToDense } from '../tensor/jacobian.ts';
 import { zerosLike, type ParamGroup } from '../tensor/params.ts';
@@ -112,7 +113,7 @@ function sample(length: number, max: number, rng: Rng): number[] {
  */
 export function checkCellGradients(cell: Cell, options?: CellCheckOptions): GradientCheckReport {
   const name = 'checkCellGradients';
-  if (cell === null || typeof cell !== 'object' || typeof (cell as Cell).forward !== 'function' || typeof (cell as Cell).vjpParams !== 'function') throw new Error(`${name}: cell: expected a Cell (model.cell, createCell(...)), received ${describe(cell)}`);
+  checkCell(cell, `${name}: cell`);
   if (cell.dtype !== 'float64') throw new Error(`${name}: cell: expected a float64 cell (finite differences need float64), received a ${cell.dtype} cell`);
   const { h, tolerance, seed, maxEntries } = readOptions(options, name, ['batch']);
   const B = options?.batch === undefined ? 2 : checkInt(options.batch, `${name}: batch`, 1);
@@ -163,9 +164,7 @@ export function checkCellGradients(cell: Cell, options?: CellCheckOptions): Grad
  */
 export function checkLearnerGradients(learner: Learner, batch: SeqBatch, options?: GradientCheckOptions & { groups?: ('cell' | 'readout')[] }): GradientCheckReport {
   const name = 'checkLearnerGradients';
-  if (learner === null || typeof learner !== 'object' || typeof (learner as Learner).step !== 'function') throw new Error(`${name}: learner: expected a Learner (createLearner(...)), received ${describe(learner)}`);
-  const { model } = learner;
-  checkModel(model, `${name}: learner.model`);
+  const { model } = checkLearner(learner, `${name}: learner`);
   if (model.dtype !== 'float64') throw new Error(`${name}: learner.model: expected a float64 model (finite differences need float64), received a ${model.dtype} model`);
   if (learner.optimizer !== undefined) throw new Error(`${name}: learner: expected a learner without an optimizer (the check needs fixed parameters), received one with optimizer ${JSON.stringify(learner.optimizer.name)}, which would step them: create the learner without the optimizer option`);
   checkSeqBatch(batch, model, `${name}: batch`);
@@ -179,7 +178,7 @@ export function checkLearnerGradients(learner: Learner, batch: SeqBatch, options
   if (after.some((v, i) => !Object.is(v, before[i]))) throw new Error(`${name}: learner: expected a learner without an optimizer (the check needs fixed parameters), received one that changed them`);
   const rng = new Rng(seed);
   const worst = new Worst(tolerance);
-  const loss = () => forwardTrajectory(model, batch).loss;
+  const loss = () => recordTrajectory(model, batch).loss;
   for (const g of groups) {
     for (const [k, t] of Object.entries(params[g])) {
       for (const i of sample(t.size, maxEntries, rng)) worst.add(`${g}.${k}[${i}]`, grads[g][k].data[i], centralDiff(loss, t.data, i, h));

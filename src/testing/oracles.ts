@@ -2,9 +2,9 @@ import type { SeqBatch } from '../data/batch.ts';
 import type { StepOptions } from '../data/step-rows.ts';
 import { checkSeqBatch } from '../data/validate-batch.ts';
 import { bpttFromTrajectory, type BpttResult } from '../learners/bptt.ts';
-import { checkModel, zeroGrads, type Learner } from '../learners/learner.ts';
-import { forwardTrajectory, lengthRows } from '../learners/trajectory.ts';
-import { Model, type ModelGroups } from '../model/model.ts';
+import { checkLearner, zeroGrads, type Learner } from '../learners/learner.ts';
+import { lengthRows, recordTrajectory } from '../learners/trajectory.ts';
+import { checkModel, Model, type ModelGroups } from '../model/model.ts';
 import { Synthesiser } from '../model/synthesiser.ts';
 import type { Arr } from '../tensor/dtype.ts';
 import { addScaled } from '../tensor/params.ts';
@@ -15,9 +15,13 @@ import { describe } from '../validate.ts';
  * and so does BP(λ)'s cell gradient with the oracle synthesiser below. Honours `lengths`.
  */
 export function bpttReference(model: Model, batch: SeqBatch): BpttResult {
-  checkModel(model, 'bpttReference: model');
-  checkSeqBatch(batch, model, 'bpttReference: batch');
-  return bpttFromTrajectory(model, forwardTrajectory(model, batch));
+  checkModelAndBatch(model, batch, 'bpttReference');
+  return bpttFromTrajectory(model, recordTrajectory(model, batch));
+}
+
+/** Checks an oracle's (model, batch) arguments: errors name `${name}: model` and `${name}: batch`. */
+function checkModelAndBatch(model: unknown, batch: unknown, name: string): void {
+  checkSeqBatch(batch as SeqBatch, checkModel(model, `${name}: model`), `${name}: batch`);
 }
 
 /** A synthesiser that returns, for every state it was given, a fixed vector (zeros for any other state). */
@@ -48,9 +52,10 @@ class TableSynthesiser extends Synthesiser {
  * into the true one. A float64 model; honours `lengths`.
  */
 export function oracleSynthesiserModel(model: Model, batch: SeqBatch): Model {
-  const ref = bpttReference(model, batch);
+  checkModelAndBatch(model, batch, 'oracleSynthesiserModel');
   if (model.dtype !== 'float64') throw new Error(`oracleSynthesiserModel: model: expected a float64 model, received a ${model.dtype} model`);
-  const traj = forwardTrajectory(model, batch);
+  const traj = recordTrajectory(model, batch);
+  const ref = bpttFromTrajectory(model, traj);
   const n = model.stateSize;
   const rows = lengthRows(batch);
   const table = new Map<string, Float64Array>();
@@ -75,7 +80,7 @@ export function oracleSynthesiserModel(model: Model, batch: SeqBatch): Model {
  */
 export function perExampleReference(make: () => Learner, batch: SeqBatch, steps?: readonly (StepOptions | undefined)[], last = true): { loss: number; grads: ModelGroups } {
   if (typeof make !== 'function') throw new Error(`perExampleReference: make: expected a function returning a fresh Learner, received ${describe(make)}`);
-  const first = make();
+  const first = checkLearner(make(), 'perExampleReference: make()');
   checkSeqBatch(batch, first.model, 'perExampleReference: batch');
   const { B, T, inputSize: I, outputSize: O } = batch;
   const fromLengths = lengthRows(batch);

@@ -65,11 +65,11 @@ test('createModel and createCell reject unknown cells, options a cell lacks, bad
     [() => createModel({ ...base, cell: 'gru', activation: 'relu' }), /createModel: activation: the gru cell has no option "activation"/],
     [() => createModel({ ...base, cell: 'rnn', activation: 'gelu' } as never), /createModel: activation: expected one of "identity", "tanh", "relu", "sigmoid", received "gelu"$/],
     [() => createModel({ ...base, cell: 'gru', bias: true } as never), /createModel: unknown option "bias"/],
-    [() => createCell({ type: 'gru', inputSize: 2, hiddenSize: 3, dtype: 'float64', params: { W_ih: Tensor.zeros([9, 2]), W_hh: Tensor.zeros([9, 3]), b: Tensor.zeros([9]) } }), /cell\.params: the gru cell's parameters are W_ih, W_hh, b_ih, b_hh, received W_ih, W_hh, b$/],
-    [() => createCell({ type: 'gru', inputSize: 2, hiddenSize: 3, dtype: 'float64', params: { W_ih: Tensor.zeros([9, 2]), W_hh: Tensor.zeros([3, 3]), b_ih: Tensor.zeros([9]), b_hh: Tensor.zeros([9]) } }), /cell\.W_hh: expected shape \[9, 3\], received \[3, 3\]$/],
-    [() => createCell({ type: 'gru', inputSize: 0, hiddenSize: 3, dtype: 'float64' }), /cell\.inputSize: expected an integer ≥ 1, received 0/],
-    [() => createCell({ type: 'gru', inputSize: 2, hiddenSize: 3, dtype: 'float16' as never }), /cell\.dtype: expected "float64" or "float32", received "float16"/],
-    [() => createCell({ type: 'lstm', inputSize: 2, hiddenSize: 3, dtype: 'float32', params: { W_ih: Tensor.zeros([12, 2]), W_hh: Tensor.zeros([12, 3]), b: Tensor.zeros([12]) } }), /cell\.W_ih: expected float32 data, received float64$/],
+    [() => createCell({ type: 'gru', inputSize: 2, hiddenSize: 3, dtype: 'float64', params: { W_ih: Tensor.zeros([9, 2]), W_hh: Tensor.zeros([9, 3]), b: Tensor.zeros([9]) } }), /^Error: createCell: spec\.params: the gru cell's parameters are W_ih, W_hh, b_ih, b_hh, received W_ih, W_hh, b$/],
+    [() => createCell({ type: 'gru', inputSize: 2, hiddenSize: 3, dtype: 'float64', params: { W_ih: Tensor.zeros([9, 2]), W_hh: Tensor.zeros([3, 3]), b_ih: Tensor.zeros([9]), b_hh: Tensor.zeros([9]) } }), /^Error: createCell: spec\.W_hh: expected shape \[9, 3\], received \[3, 3\]$/],
+    [() => createCell({ type: 'gru', inputSize: 0, hiddenSize: 3, dtype: 'float64' }), /^Error: createCell: spec\.inputSize: expected an integer ≥ 1, received 0/],
+    [() => createCell({ type: 'gru', inputSize: 2, hiddenSize: 3, dtype: 'float16' as never }), /^Error: createCell: spec\.dtype: expected "float64" or "float32", received "float16"/],
+    [() => createCell({ type: 'lstm', inputSize: 2, hiddenSize: 3, dtype: 'float32', params: { W_ih: Tensor.zeros([12, 2]), W_hh: Tensor.zeros([12, 3]), b: Tensor.zeros([12]) } }), /^Error: createCell: spec\.W_ih: expected float32 data, received float64$/],
   ];
   for (const [f, re] of cases) assert.throws(f, re);
 });

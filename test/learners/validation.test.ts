@@ -78,6 +78,6 @@ for (const [method, opts] of methods) {
 }
 
 test('createLearner and every learner constructor reject a missing model by name', () => {
-  assert.throws(() => createLearner('bptt', null as never, { loss: 'mse' }), /createLearner: model: expected a Model \(createModel\(\.\.\.\)\), received null/);
+  assert.throws(() => createLearner('bptt', null as never, { loss: 'mse' }), /createLearner: model: expected a Model \(createModel, modelFromJson, modelFromStateDict\), received null/);
   assert.throws(() => createLearner('bp-lambda', {} as never, { loss: 'mse', lambda: 1, gamma: 1 }), /createLearner: model: expected a Model/);
 });
