@@ -12,7 +12,6 @@ import { scoreBatch } from '../experiments/evaluate.ts';
 import { TrainingDivergedError, trainLoopAsync, type LoopResult } from '../experiments/loop.ts';
 import { formatDuration } from '../experiments/progress.ts';
 import { checkBatchLoss, checkLearner, type Learner } from '../learners/learner.ts';
-import type { Model } from '../model/model.ts';
 import { checkInt, checkObject, checkOptions, fail } from '../validate.ts';
 import { checkFitData, openPass, type BatchPass, type FitData } from './data.ts';
 import { checkMetricLoss, checkMetrics, MetricSums, type FitMetric, type Logs } from './metrics.ts';
