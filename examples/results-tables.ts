@@ -88,7 +88,7 @@ function describeProvenance(s: Summary): string {
   const distinct = (xs: string[]) => [...new Set(xs)].join(', ');
   const p = s.provenance;
   const wall = p.reduce((a, x) => a + x.wallSeconds, 0);
-  return `commit ${distinct(p.map((x) => x.commit.slice(0, 10) + (x.dirty ? ' (uncommitted changes)' : '')))}; ${distinct(p.map((x) => `${x.machine.cpu}, ${x.machine.cores} cores`))}; Node ${distinct(p.map((x) => x.node))}; wall time ${f(wall, 0)} s over ${p.length} invocation${p.length === 1 ? '' : 's'}`;
+  return `commit ${distinct(p.map((x) => x.commit.slice(0, 10) + (x.dirty ? ' (uncommitted changes)' : '')))}; ${distinct(p.map((x) => `${x.machine.cpu}, ${x.machine.cores} cores`))}; Node ${distinct(p.map((x) => x.node))}; wall time ${wall.toFixed(0)} s${wall >= 3600 ? ` (${(wall / 3600).toFixed(1)} h)` : ''} over ${p.length} invocation${p.length === 1 ? '' : 's'}`;
 }
 
 function table(name: string, s: Summary, missing: string[]): void {
