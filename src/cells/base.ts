@@ -1,6 +1,6 @@
-import type { DType } from '../tensor/dtype.ts';
+import { checkDType, type DType } from '../tensor/dtype.ts';
 import type { ParamGroup } from '../tensor/params.ts';
-import { zeroParams } from './init.ts';
+import { checkSizes, initParams } from './init.ts';
 import { RowScratch } from './param-rows.ts';
 
 /** What every cell holds: its sizes, its element type and Ψ (zeros in its definition's shapes when not given). */
@@ -9,7 +9,9 @@ export abstract class CellBase {
   /** scratch of vjpParamsRows (pre-activation gradients of many rows) */
   protected readonly rowScratch = new RowScratch();
 
+  /** `owner` names the class in errors (sizes not positive integers, params of other names, shapes or dtype) */
   constructor(
+    owner: string,
     readonly inputSize: number,
     readonly hiddenSize: number,
     readonly stateSize: number,
@@ -17,6 +19,8 @@ export abstract class CellBase {
     shapes: Readonly<Record<string, readonly number[]>>,
     params?: ParamGroup,
   ) {
-    this.params = params ?? zeroParams(shapes, dtype);
+    checkSizes(owner, { inputSize, hiddenSize });
+    checkDType(dtype, `${owner}: dtype`);
+    this.params = initParams(owner, shapes, dtype, params);
   }
 }

@@ -54,7 +54,7 @@ export class GruCell extends CellBase implements Cell<GruCache> {
   readonly options = {};
 
   constructor(inputSize: number, hiddenSize: number, dtype: DType = 'float64', params?: ParamGroup) {
-    super(inputSize, hiddenSize, hiddenSize, dtype, gruShapes(inputSize, hiddenSize), params);
+    super('GruCell', inputSize, hiddenSize, hiddenSize, dtype, gruShapes(inputSize, hiddenSize), params);
   }
 
   createCache(batch: number): GruCache {

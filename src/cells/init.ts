@@ -1,7 +1,24 @@
 import type { Rng } from '../rng.ts';
 import type { DType } from '../tensor/dtype.ts';
-import type { ParamGroup } from '../tensor/params.ts';
+import { checkParamGroup, type ParamGroup } from '../tensor/params.ts';
 import { Tensor } from '../tensor/tensor.ts';
+import { checkInt } from '../validate.ts';
+
+/**
+ * The parameters of a cell, readout or synthesiser constructed directly (`new RnnCell(…)`): the
+ * given ones, checked against `shapes` and `dtype` (errors name `owner: params.<name>`), or zeros.
+ */
+export function initParams(owner: string, shapes: Readonly<Record<string, readonly number[]>>, dtype: DType, params: ParamGroup | undefined): ParamGroup {
+  if (params === undefined) return zeroParams(shapes, dtype);
+  checkParamGroup(params, `${owner}: params`, Object.fromEntries(Object.entries(shapes).map(([name, shape]) => [name, { shape }])));
+  for (const [name, t] of Object.entries(params)) if (t.dtype !== dtype) throw new Error(`${owner}: params.${name}: expected ${dtype} data (the dtype given), received ${t.dtype}`);
+  return params;
+}
+
+/** Checks positive integer sizes of a constructor, naming `owner: name`. */
+export function checkSizes(owner: string, sizes: Readonly<Record<string, unknown>>): void {
+  for (const [name, v] of Object.entries(sizes)) checkInt(v, `${owner}: ${name}`, 1);
+}
 
 /** Zero tensors named and shaped as `shapes` (a definition's `paramShapes`). */
 export function zeroParams(shapes: Readonly<Record<string, readonly number[]>>, dtype: DType): ParamGroup {

@@ -44,7 +44,7 @@ export class LstmCell extends CellBase implements Cell<LstmCache> {
   readonly options = {};
 
   constructor(inputSize: number, hiddenSize: number, dtype: DType = 'float64', params?: ParamGroup) {
-    super(inputSize, hiddenSize, 2 * hiddenSize, dtype, lstmShapes(inputSize, hiddenSize), params);
+    super('LstmCell', inputSize, hiddenSize, 2 * hiddenSize, dtype, lstmShapes(inputSize, hiddenSize), params);
   }
 
   createCache(batch: number): LstmCache {

@@ -1,6 +1,6 @@
-import type { Arr, DType } from '../tensor/dtype.ts';
+import { checkDType, type Arr, type DType } from '../tensor/dtype.ts';
 import { kernels } from '../tensor/ops.ts';
-import { Tensor } from '../tensor/tensor.ts';
+import { checkSizes, initParams } from './init.ts';
 import type { ParamGroup } from '../tensor/params.ts';
 
 /** Linear readout ŷ_t = W_out h_t + b_out (W: O×H, b: O), batched over rows of h. */
@@ -13,7 +13,9 @@ export class Readout {
     readonly dtype: DType = 'float64',
     params?: ParamGroup,
   ) {
-    this.params = params ?? { W: Tensor.zeros([outputSize, hiddenSize], dtype), b: Tensor.zeros([outputSize], dtype) };
+    checkSizes('Readout', { hiddenSize, outputSize });
+    checkDType(dtype, 'Readout: dtype');
+    this.params = initParams('Readout', { W: [outputSize, hiddenSize], b: [outputSize] }, dtype, params);
   }
 
   /** yhat (B×O) = h·Wᵀ + b */

@@ -36,7 +36,7 @@ export class RnnCell extends CellBase implements Cell<RnnCache> {
     dtype: DType = 'float64',
     params?: ParamGroup,
   ) {
-    super(inputSize, hiddenSize, hiddenSize, dtype, rnnShapes(inputSize, hiddenSize), params);
+    super('RnnCell', inputSize, hiddenSize, hiddenSize, dtype, rnnShapes(inputSize, hiddenSize), params);
     this.options = { activation };
   }
 

@@ -1,6 +1,6 @@
-import type { Arr, DType } from '../tensor/dtype.ts';
+import { checkDType, type Arr, type DType } from '../tensor/dtype.ts';
+import { checkSizes, initParams } from '../cells/init.ts';
 import { kernels } from '../tensor/ops.ts';
-import { Tensor } from '../tensor/tensor.ts';
 import type { ParamGroup } from '../tensor/params.ts';
 import { describe } from '../validate.ts';
 
@@ -25,8 +25,10 @@ export class Synthesiser {
     params?: ParamGroup,
     targetScale = 1,
   ) {
-    this.params = params ?? { W: Tensor.zeros([stateSize, stateSize], dtype), b: Tensor.zeros([stateSize], dtype) };
+    checkSizes('Synthesiser', { stateSize });
+    checkDType(dtype, 'Synthesiser: dtype');
     this.rho = checkTargetScale(targetScale, 'Synthesiser: targetScale');
+    this.params = initParams('Synthesiser', { W: [stateSize, stateSize], b: [stateSize] }, dtype, params);
   }
 
   /** ρ: the raw output is trained to predict ρ × the per-example target. */

@@ -10,7 +10,7 @@ export type ParamGroup = Record<string, Tensor>;
  * (a model's parameter group), the same names and shapes as its tensors (the gradients of those
  * parameters). Throws naming `name`, or `${name}.${key}` for the first entry that does not fit.
  */
-export function checkParamGroup(v: unknown, name: string, like?: ParamGroup): ParamGroup {
+export function checkParamGroup(v: unknown, name: string, like?: Readonly<Record<string, { readonly shape: readonly number[] }>>): ParamGroup {
   if (v === null || typeof v !== 'object' || Array.isArray(v) || ArrayBuffer.isView(v)) fail(name, 'an object of Tensors by name', v);
   const group = v as Record<string, unknown>;
   for (const [key, t] of Object.entries(group)) if (!(t instanceof Tensor)) fail(`${name}.${key}`, 'a Tensor', t);
