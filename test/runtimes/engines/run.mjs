@@ -8,8 +8,10 @@
  *   workerd   Cloudflare's runtime, the `workerd` package (@cloudflare/workerd-<platform>), via `workerd test`
  *   quickjs   QuickJS without JIT, compiled to WebAssembly (quickjs-emscripten-core with the
  *             @jitl/quickjs-wasmfile-release-sync variant), driven from this process
- *   chromium  Debian's /usr/bin/chromium (or CHROMIUM_PATH) through playwright-core, in a
- *             dedicated worker of a cross-origin-isolated page served on 127.0.0.1
+ *   chromium  the real-browser tests' Chromium (test/browser/chromium.mjs: CHROMIUM_PATH, else the
+ *             one the npm package @sparticuz/chromium ships, else Debian's /usr/bin/chromium)
+ *             through playwright-core, in a dedicated worker of a cross-origin-isolated page
+ *             served on 127.0.0.1
  * Each trains a small LSTM online with BP(λ) on the js, wasm and workers backends in float64 and
  * float32 (program.ts) and reports a checksum of the parameters; every float64 checksum must
  * equal Node's js float64 one bit for bit, and every float32 checksum Node's js float32 one.
@@ -28,6 +30,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
 import { CHROMIUM_ARGS } from '../../browser/chromium-args.mjs';
+import { findChromium } from '../../browser/chromium.mjs';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const root = join(here, '..', '..', '..');
@@ -217,12 +220,15 @@ test('quickjs (no JIT, WebAssembly build)', async () => {
 });
 
 test('chromium (a dedicated worker of a cross-origin-isolated page)', async () => {
-  const executablePath = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
-  if (!existsSync(executablePath)) {
-    results.set('chromium', { error: `Chromium not found at ${executablePath}: run scripts/ensure-chromium.sh (or set CHROMIUM_PATH)` });
+  let browser;
+  try {
+    browser = findChromium();
+  } catch (e) {
+    results.set('chromium', { error: e.message });
     check('chromium');
     return;
   }
+  const { executablePath } = browser;
   const { chromium } = await import('playwright-core');
   writeFileSync(join(dir, 'index.html'), '<!doctype html><meta charset="utf-8"><title>bp-lambda runtimes</title><script type="module" src="page.js"></script>\n');
   writeFileSync(
@@ -245,7 +251,7 @@ test('chromium (a dedicated worker of a cross-origin-isolated page)', async () =
   const profile = mkdtempSync(join(tmpdir(), 'bp-lambda-runtimes-chromium-'));
   let context;
   try {
-    context = await chromium.launchPersistentContext(profile, { executablePath, headless: true, args: CHROMIUM_ARGS });
+    context = await chromium.launchPersistentContext(profile, { executablePath, env: browser.env, headless: true, args: CHROMIUM_ARGS });
     const version = `Chromium ${context.browser()?.version() ?? ''}`.trim();
     const page = await context.newPage();
     await page.goto(`http://127.0.0.1:${server.address().port}/`);
