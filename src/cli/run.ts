@@ -57,7 +57,7 @@ export const RUN_OPTIONS: readonly OptionSpec[] = [
 ];
 
 /** The settings of `task` given its paper comparison's methods and λ, the rest at their defaults. */
-export function comparisonConfig(task: string): RunConfig {
+function comparisonConfig(task: string): RunConfig {
   const { methods, lambdas } = taskSpec(task).comparison;
   return resolveRunConfig(task, { method: methods.join(','), lambda: [...lambdas] });
 }

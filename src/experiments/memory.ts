@@ -13,8 +13,6 @@ import { cellDefinition } from '../cells/registry.ts';
 import { methodSpec } from './methods/index.ts';
 import { taskSpec } from './tasks/index.ts';
 
-const BATCHES_PART = 'training and held-out batches';
-
 export interface MemoryEstimate {
   bytes: number;
   /** what to reduce, for the error: the options that shrink the largest part */
@@ -40,7 +38,7 @@ function estimateRunMemory(config: RunConfig): MemoryEstimate {
   const batches = T * (B + config.evalBatch) * (I + O) + T * config.evalBatch * 3 * n;
   const parts: [string, number][] = [
     ['model, gradients and Adam moments', 5 * params],
-    [BATCHES_PART, batches],
+    ['training and held-out batches', batches],
     ...largest,
   ];
   const bytes = 8 * parts.reduce((a, [, v]) => a + v, 0);

@@ -29,11 +29,6 @@ export function bitsPerEntry(batchLoss: number, N: number, R: number): number {
   return bitsPerOutputEntry(batchLoss, (R * N + 1) * COPY_REPEAT_OUTPUT_SIZE);
 }
 
-/** The held-out loss of the last evaluation in bits per output entry, at the level the curriculum reached. */
-function finalBits(finalLoss: number, reached: { N: number; R: number }): number {
-  return bitsPerEntry(finalLoss, reached.N, reached.R);
-}
-
 export const COPY_REPEAT: TaskSpec<CopyRepeatOptions, null> = {
   name: 'copy-repeat',
   summary: 'copy an 8-bit pattern of length N, R times; a curriculum lengthens the sequences (docs/EXPERIMENTS.md §3)',
@@ -126,7 +121,16 @@ export const COPY_REPEAT: TaskSpec<CopyRepeatOptions, null> = {
       { key: 'maxT', label: 'largest T', better: 'higher', of: (s) => (s.details.reached as { T: number }).T, digits: 1 },
       // the final loss is a sum over the (R·N+1)·9 output entries at the run's own level; per entry it compares across runs
       // (the last evaluation is at the level of the last advance)
-      { key: 'finalBits', label: 'bits per entry at the end', better: 'lower', of: (s) => finalBits(s.finalLoss, s.details.reached as { N: number; R: number }), digits: 3 },
+      {
+        key: 'finalBits',
+        label: 'bits per entry at the end',
+        better: 'lower',
+        of: (s) => {
+          const { N, R } = s.details.reached as { N: number; R: number };
+          return bitsPerEntry(s.finalLoss, N, R);
+        },
+        digits: 3,
+      },
     ],
     plots(records) {
       const curves: ChartSeries[] = [];
